@@ -1,0 +1,14 @@
+//! shomei's engine: renders Japanese municipal certificates from layouts and resident data.
+//!
+//! The flow runs one way: bind (validate and format data) → compose (shape and place text,
+//! build the display list) → paint (ink planes, raster outputs only) → encode (PNG, PDF).
+
+#![warn(missing_docs)]
+
+pub mod display;
+pub mod error;
+pub mod geom;
+pub mod text;
+
+pub use display::{Document, Ink, Item, Page};
+pub use error::{Error, Result};

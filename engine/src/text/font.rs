@@ -1,0 +1,207 @@
+//! Fonts: loaded once per process from `fonts/fonts.toml`, shared by every thread.
+//!
+//! A *family* (`mincho`, `gothic`, `gothic-bold`, `mj`) is a fallback chain of faces: a
+//! cluster is set in the first face of the chain that has it (see `fallback`). Nothing here
+//! shapes or lays out text.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde::Deserialize;
+
+use crate::display::FontId;
+use crate::error::{Error, Result};
+
+/// One loaded face.
+pub struct FontFace {
+    /// Id from the manifest (`biz-ud-mincho`).
+    pub id: String,
+    /// File name inside the font directory.
+    pub file: String,
+    data: &'static [u8],
+    face: rustybuzz::Face<'static>,
+}
+
+impl FontFace {
+    /// The face, for shaping (derefs to `ttf_parser::Face`).
+    pub fn face(&self) -> &rustybuzz::Face<'static> {
+        &self.face
+    }
+
+    /// The font file's bytes.
+    pub fn data(&self) -> &'static [u8] {
+        self.data
+    }
+
+    /// Units per em.
+    pub fn units_per_em(&self) -> u16 {
+        u16::try_from(self.face.units_per_em()).unwrap_or(1000)
+    }
+
+    /// The PostScript name, for PDF.
+    pub fn postscript_name(&self) -> String {
+        self.face
+            .names()
+            .into_iter()
+            .filter(|n| n.name_id == ttf_parser::name_id::POST_SCRIPT_NAME)
+            .find_map(|n| n.to_string())
+            .unwrap_or_else(|| self.id.clone())
+    }
+}
+
+impl std::fmt::Debug for FontFace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FontFace").field("id", &self.id).field("file", &self.file).finish()
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    font: Vec<ManifestFont>,
+    family: BTreeMap<String, ManifestFamily>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestFont {
+    id: String,
+    file: String,
+    #[serde(default)]
+    #[allow(dead_code)]
+    license: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ManifestFamily {
+    chain: Vec<String>,
+}
+
+/// Every face, and the fallback chain of each family.
+#[derive(Debug)]
+pub struct FontDb {
+    faces: Vec<FontFace>,
+    families: BTreeMap<String, Vec<FontId>>,
+    dir: PathBuf,
+}
+
+/// The font directory: `$SHOMEI_FONTS`, else the repository's `fonts/`.
+pub fn default_font_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("SHOMEI_FONTS") {
+        return PathBuf::from(d);
+    }
+    let built = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fonts");
+    if built.join("fonts.toml").exists() {
+        return built;
+    }
+    PathBuf::from("fonts")
+}
+
+static DEFAULT_DB: OnceLock<std::result::Result<FontDb, Error>> = OnceLock::new();
+
+impl FontDb {
+    /// The process-wide database loaded from [`default_font_dir`], loaded on first use.
+    pub fn shared() -> Result<&'static FontDb> {
+        DEFAULT_DB.get_or_init(|| FontDb::load(&default_font_dir())).as_ref().map_err(Clone::clone)
+    }
+
+    /// Loads `dir/fonts.toml` and every face it names. Each file is read once and kept for the
+    /// life of the process (the bytes are leaked on purpose: faces borrow them).
+    pub fn load(dir: &Path) -> Result<FontDb> {
+        Self::load_with_extra(dir, &[])
+    }
+
+    /// Like [`FontDb::load`], and appends extra faces (a municipality's gaiji font) to the end of
+    /// every family's chain. Each extra is `(id, path)`.
+    pub fn load_with_extra(dir: &Path, extra: &[(String, PathBuf)]) -> Result<FontDb> {
+        let manifest_path = dir.join("fonts.toml");
+        let manifest_name = manifest_path.display().to_string();
+        let text = std::fs::read_to_string(&manifest_path)
+            .map_err(|e| Error::config(&manifest_name, "", format!("cannot read: {e}")))?;
+        let manifest: Manifest = toml::from_str(&text)
+            .map_err(|e| Error::config(&manifest_name, "", e.to_string()))?;
+        let mut faces = Vec::new();
+        let mut ids = BTreeMap::new();
+        let all = manifest
+            .font
+            .iter()
+            .map(|f| (f.id.clone(), dir.join(&f.file)))
+            .chain(extra.iter().cloned())
+            .collect::<Vec<_>>();
+        for (i, (id, path)) in all.iter().enumerate() {
+            let file = path.display().to_string();
+            let bytes = std::fs::read(path)
+                .map_err(|e| Error::Font { file: file.clone(), message: format!("cannot read: {e}") })?;
+            let data: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+            let face = rustybuzz::Face::from_slice(data, 0)
+                .ok_or_else(|| Error::Font { file: file.clone(), message: "not a font".into() })?;
+            let fid = FontId::try_from(i)
+                .map_err(|_| Error::config(&manifest_name, "font", "too many fonts"))?;
+            if ids.insert(id.clone(), fid).is_some() {
+                return Err(Error::config(&manifest_name, format!("font[{i}].id"), format!("duplicate id {id}")));
+            }
+            let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+            faces.push(FontFace { id: id.clone(), file: file_name, data, face });
+        }
+        let mut families = BTreeMap::new();
+        for (name, fam) in &manifest.family {
+            let mut chain = Vec::new();
+            for (k, id) in fam.chain.iter().enumerate() {
+                let fid = ids.get(id).ok_or_else(|| {
+                    Error::config(&manifest_name, format!("family.{name}.chain[{k}]"), format!("unknown font id {id}"))
+                })?;
+                chain.push(*fid);
+            }
+            for (id, _) in extra {
+                if let Some(fid) = ids.get(id) {
+                    chain.push(*fid);
+                }
+            }
+            if chain.is_empty() {
+                return Err(Error::config(&manifest_name, format!("family.{name}.chain"), "empty chain"));
+            }
+            families.insert(name.clone(), chain);
+        }
+        Ok(FontDb { faces, families, dir: dir.to_path_buf() })
+    }
+
+    /// The face with this id.
+    ///
+    /// # Panics
+    /// Never for ids handed out by this database; an id from another database is a bug.
+    pub fn get(&self, id: FontId) -> &FontFace {
+        &self.faces[usize::from(id)]
+    }
+
+    /// Number of faces.
+    pub fn len(&self) -> usize {
+        self.faces.len()
+    }
+
+    /// Whether there are no faces.
+    pub fn is_empty(&self) -> bool {
+        self.faces.is_empty()
+    }
+
+    /// The fallback chain of a family.
+    pub fn chain(&self, family: &str) -> Option<&[FontId]> {
+        self.families.get(family).map(Vec::as_slice)
+    }
+
+    /// Family names, sorted.
+    pub fn families(&self) -> impl Iterator<Item = &str> {
+        self.families.keys().map(String::as_str)
+    }
+
+    /// The face id for a manifest id.
+    pub fn by_id(&self, id: &str) -> Option<FontId> {
+        self.faces.iter().position(|f| f.id == id).and_then(|i| FontId::try_from(i).ok())
+    }
+
+    /// The directory the fonts came from.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+}

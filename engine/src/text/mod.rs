@@ -1,0 +1,6 @@
+//! Japanese text: fonts and fallback, shaping, vertical orientation, line breaking, block
+//! layout and fitting, kanji numerals and 和暦 dates.
+
+mod font;
+
+pub use font::{default_font_dir, FontDb, FontFace};
