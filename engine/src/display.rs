@@ -12,9 +12,10 @@ use crate::geom::{Affine, Rect};
 pub type FontId = u16;
 
 /// An ink: one coverage plane when painted, one colour when printed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Ink {
     /// Text, rules, frames; the copy-evident pattern. Printed as pure K.
+    #[default]
     Black,
     /// Seal vermilion (朱肉): the official seal and the registered impression.
     Red,

@@ -21,12 +21,23 @@ pub struct FontFace {
     pub file: String,
     data: &'static [u8],
     face: rustybuzz::Face<'static>,
+    /// Shaping plans, horizontal and vertical, built on first use.
+    plans: [OnceLock<rustybuzz::ShapePlan>; 2],
 }
 
 impl FontFace {
     /// The face, for shaping (derefs to `ttf_parser::Face`).
     pub fn face(&self) -> &rustybuzz::Face<'static> {
         &self.face
+    }
+
+    /// The shaping plan for one direction (built once, shared by all threads).
+    pub(crate) fn plan(&self, vertical: bool) -> &rustybuzz::ShapePlan {
+        self.plans[usize::from(vertical)].get_or_init(|| {
+            let dir = if vertical { rustybuzz::Direction::TopToBottom } else { rustybuzz::Direction::LeftToRight };
+            let lang: Option<rustybuzz::Language> = "ja".parse().ok();
+            rustybuzz::ShapePlan::new(&self.face, dir, Some(rustybuzz::script::HAN), lang.as_ref(), &super::shape::solid_features())
+        })
     }
 
     /// The font file's bytes.
@@ -143,7 +154,7 @@ impl FontDb {
                 return Err(Error::config(&manifest_name, format!("font[{i}].id"), format!("duplicate id {id}")));
             }
             let file_name = path.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
-            faces.push(FontFace { id: id.clone(), file: file_name, data, face });
+            faces.push(FontFace { id: id.clone(), file: file_name, data, face, plans: [OnceLock::new(), OnceLock::new()] });
         }
         let mut families = BTreeMap::new();
         for (name, fam) in &manifest.family {
