@@ -86,7 +86,10 @@ fn parse_fit(s: &str) -> Result<Vec<FitStep>, Error> {
             "wrap" => Ok(FitStep::Wrap),
             "condense" => Ok(FitStep::Condense),
             "shrink" => Ok(FitStep::Shrink),
-            _ => Err(Error::input("--fit", "expected a comma-separated list of wrap, condense, shrink")),
+            _ => Err(Error::input(
+                "--fit",
+                "expected a comma-separated list of wrap, condense, shrink",
+            )),
         })
         .collect()
 }
@@ -119,7 +122,10 @@ pub(crate) fn run(a: TextArgs) -> Result<(), Error> {
         ..TextStyle::default()
     };
     if !(style.size_pt > 0.0 && style.size_pt <= 500.0) {
-        return Err(Error::input("--size", "expected a size in points between 0 and 500"));
+        return Err(Error::input(
+            "--size",
+            "expected a size in points between 0 and 500",
+        ));
     }
     let block = layout(db, &a.text, &style, w, h, "text")?;
     if a.json {

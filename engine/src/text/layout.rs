@@ -182,9 +182,17 @@ pub struct TextBlock {
 impl TextBlock {
     /// Every glyph, moved so the box's top-left corner is at (`x`, `y`) on the page.
     pub fn items_at(&self, x: f32, y: f32) -> impl Iterator<Item = Item> + '_ {
-        self.lines.iter().flat_map(|l| l.units.iter()).flat_map(|u| u.glyphs.iter()).map(move |g| {
-            Item::Glyph(Glyph { x: g.x + x, y: g.y + y, ..*g })
-        })
+        self.lines
+            .iter()
+            .flat_map(|l| l.units.iter())
+            .flat_map(|u| u.glyphs.iter())
+            .map(move |g| {
+                Item::Glyph(Glyph {
+                    x: g.x + x,
+                    y: g.y + y,
+                    ..*g
+                })
+            })
     }
 
     /// The union of every unit's ink, mm from the box's corner.
@@ -200,21 +208,38 @@ impl TextBlock {
 const EPS: f32 = 1e-3;
 
 /// Lays out `text` in a `w`×`h` mm box. `field` names the value in errors.
-pub fn layout(db: &FontDb, text: &str, style: &TextStyle, w: f32, h: f32, field: &str) -> Result<TextBlock> {
-    let chain = db
-        .chain(&style.family)
-        .ok_or_else(|| Error::config("fonts/fonts.toml", format!("family.{}", style.family), "no such font family"))?;
+pub fn layout(
+    db: &FontDb,
+    text: &str,
+    style: &TextStyle,
+    w: f32,
+    h: f32,
+    field: &str,
+) -> Result<TextBlock> {
+    let chain = db.chain(&style.family).ok_or_else(|| {
+        Error::config(
+            "fonts/fonts.toml",
+            format!("family.{}", style.family),
+            "no such font family",
+        )
+    })?;
     let vertical = style.mode == WritingMode::Vertical;
     let mut units = itemize(db, chain, text, style, field)?;
     shape_units(db, text, &mut units, vertical, field)?;
 
     let (inline_len, cross_len) = if vertical { (h, w) } else { (w, h) };
-    let mut st = FitState { wrap: false, condense: 1.0, size_pt: style.size_pt };
+    let mut st = FitState {
+        wrap: false,
+        condense: 1.0,
+        size_pt: style.size_pt,
+    };
     let fits = |st: &FitState| -> Option<Vec<Range<usize>>> {
         let lines = break_lines(&units, st, style, db, inline_len);
         let cap = line_capacity(st, style, cross_len);
         let ok = lines.len() <= cap
-            && lines.iter().all(|r| line_length(&units[r.clone()], st, style, db) <= inline_len + EPS);
+            && lines
+                .iter()
+                .all(|r| line_length(&units[r.clone()], st, style, db) <= inline_len + EPS);
         ok.then_some(lines)
     };
     let mut found = fits(&st);
@@ -229,7 +254,12 @@ pub fn layout(db: &FontDb, text: &str, style: &TextStyle, w: f32, h: f32, field:
             }
             FitStep::Condense => {
                 let lo = (style.min_condense.clamp(0.1, 1.0) * 100.0).round() as u32;
-                let (best, lines) = search_largest(lo, 100, |p| fits(&FitState { condense: p as f32 / 100.0, ..st }));
+                let (best, lines) = search_largest(lo, 100, |p| {
+                    fits(&FitState {
+                        condense: p as f32 / 100.0,
+                        ..st
+                    })
+                });
                 st.condense = best as f32 / 100.0;
                 found = lines;
             }
@@ -237,7 +267,12 @@ pub fn layout(db: &FontDb, text: &str, style: &TextStyle, w: f32, h: f32, field:
                 // Quarter points, deterministic.
                 let lo = (style.min_size_pt.min(style.size_pt) * 4.0).round() as u32;
                 let hi = (style.size_pt * 4.0).round() as u32;
-                let (best, lines) = search_largest(lo, hi, |q| fits(&FitState { size_pt: q as f32 / 4.0, ..st }));
+                let (best, lines) = search_largest(lo, hi, |q| {
+                    fits(&FitState {
+                        size_pt: q as f32 / 4.0,
+                        ..st
+                    })
+                });
                 st.size_pt = best as f32 / 4.0;
                 found = lines;
             }
@@ -245,10 +280,16 @@ pub fn layout(db: &FontDb, text: &str, style: &TextStyle, w: f32, h: f32, field:
     }
     let Some(lines) = found else {
         let lines = break_lines(&units, &st, style, db, inline_len);
-        let needed = lines.iter().map(|r| line_length(&units[r.clone()], &st, style, db)).fold(0.0, f32::max);
+        let needed = lines
+            .iter()
+            .map(|r| line_length(&units[r.clone()], &st, style, db))
+            .fold(0.0, f32::max);
         let cap = line_capacity(&st, style, cross_len);
         let needed_total = if lines.len() > cap {
-            lines.iter().map(|r| line_length(&units[r.clone()], &st, style, db)).sum::<f32>()
+            lines
+                .iter()
+                .map(|r| line_length(&units[r.clone()], &st, style, db))
+                .sum::<f32>()
         } else {
             needed
         };
@@ -335,7 +376,13 @@ fn can_break_before(units: &[Unit], i: usize) -> bool {
     !b.glue_before && !kinsoku::not_at_line_start(b.first) && !kinsoku::not_at_line_end(a.last)
 }
 
-fn break_lines(units: &[Unit], st: &FitState, style: &TextStyle, db: &FontDb, inline_len: f32) -> Vec<Range<usize>> {
+fn break_lines(
+    units: &[Unit],
+    st: &FitState,
+    style: &TextStyle,
+    db: &FontDb,
+    inline_len: f32,
+) -> Vec<Range<usize>> {
     let n = units.len();
     let mut lines = Vec::new();
     let mut start = 0;
@@ -385,7 +432,13 @@ fn is_word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '\u{00C0}'..='\u{024F}' | '\'' | '-' | '.')
 }
 
-fn itemize(db: &FontDb, chain: &[FontId], text: &str, style: &TextStyle, field: &str) -> Result<Vec<Unit>> {
+fn itemize(
+    db: &FontDb,
+    chain: &[FontId],
+    text: &str,
+    style: &TextStyle,
+    field: &str,
+) -> Result<Vec<Unit>> {
     // Clusters: a base character and what extends it.
     let mut clusters: Vec<Range<usize>> = Vec::new();
     for (i, c) in text.char_indices() {
@@ -417,7 +470,11 @@ fn itemize(db: &FontDb, chain: &[FontId], text: &str, style: &TextStyle, field: 
         }
         true
     };
-    let whole = if style.single_font { chain.iter().copied().find(|&f| has(f, text)) } else { None };
+    let whole = if style.single_font {
+        chain.iter().copied().find(|&f| has(f, text))
+    } else {
+        None
+    };
     let mut missing = Vec::new();
     let mut units = Vec::with_capacity(clusters.len());
     let vertical = style.mode == WritingMode::Vertical;
@@ -427,7 +484,17 @@ fn itemize(db: &FontDb, chain: &[FontId], text: &str, style: &TextStyle, field: 
         let s = &text[r.clone()];
         let first = s.chars().next().unwrap_or(' ');
         if first == '\n' {
-            units.push(Unit { range: r, font: chain[0], kind: Kind::Newline, glyphs: Vec::new(), advance: 0, first, last: first, glue_before: false, space: false });
+            units.push(Unit {
+                range: r,
+                font: chain[0],
+                kind: Kind::Newline,
+                glyphs: Vec::new(),
+                advance: 0,
+                first,
+                last: first,
+                glue_before: false,
+                space: false,
+            });
             i += 1;
             continue;
         }
@@ -442,39 +509,91 @@ fn itemize(db: &FontDb, chain: &[FontId], text: &str, style: &TextStyle, field: 
         // A run of ASCII digits: 縦中横 when short enough, else sideways digit by digit.
         if vertical && first.is_ascii_digit() {
             let mut j = i;
-            while j < clusters.len() && text[clusters[j].clone()].chars().next().is_some_and(|c| c.is_ascii_digit()) {
+            while j < clusters.len()
+                && text[clusters[j].clone()]
+                    .chars()
+                    .next()
+                    .is_some_and(|c| c.is_ascii_digit())
+            {
                 j += 1;
             }
             let run = clusters[i].start..clusters[j - 1].end;
             let glue = units.last().is_some_and(|u: &Unit| is_word_char(u.last));
             if j - i <= style.tcy_digits {
-                let run_font = whole.or_else(|| chain.iter().copied().find(|&f| has(f, &text[run.clone()]))).unwrap_or(font);
-                units.push(Unit { range: run.clone(), font: run_font, kind: Kind::Tcy, glyphs: Vec::new(), advance: 0, first, last: text[run].chars().last().unwrap_or(first), glue_before: glue, space: false });
+                let run_font = whole
+                    .or_else(|| chain.iter().copied().find(|&f| has(f, &text[run.clone()])))
+                    .unwrap_or(font);
+                units.push(Unit {
+                    range: run.clone(),
+                    font: run_font,
+                    kind: Kind::Tcy,
+                    glyphs: Vec::new(),
+                    advance: 0,
+                    first,
+                    last: text[run].chars().last().unwrap_or(first),
+                    glue_before: glue,
+                    space: false,
+                });
             } else {
                 for (k, c) in clusters[i..j].iter().enumerate() {
                     let ch = text[c.clone()].chars().next().unwrap_or('0');
-                    let f = whole.or_else(|| chain.iter().copied().find(|&f| has(f, &text[c.clone()]))).unwrap_or(font);
-                    units.push(Unit { range: c.clone(), font: f, kind: Kind::Sideways, glyphs: Vec::new(), advance: 0, first: ch, last: ch, glue_before: k > 0 || glue, space: false });
+                    let f = whole
+                        .or_else(|| chain.iter().copied().find(|&f| has(f, &text[c.clone()])))
+                        .unwrap_or(font);
+                    units.push(Unit {
+                        range: c.clone(),
+                        font: f,
+                        kind: Kind::Sideways,
+                        glyphs: Vec::new(),
+                        advance: 0,
+                        first: ch,
+                        last: ch,
+                        glue_before: k > 0 || glue,
+                        space: false,
+                    });
                 }
             }
             i = j;
             continue;
         }
-        let kind = if vertical && !orient::orientation(first).shapes_vertically() { Kind::Sideways } else { Kind::Along };
+        let kind = if vertical && !orient::orientation(first).shapes_vertically() {
+            Kind::Sideways
+        } else {
+            Kind::Along
+        };
         let prev_last = units.last().map(|u: &Unit| u.last);
         let glue = prev_last.is_some_and(|p| {
             (is_word_char(p) && is_word_char(first)) || (kinsoku::inseparable(p) && p == first)
         });
-        units.push(Unit { range: r, font, kind, glyphs: Vec::new(), advance: 0, first, last: first, glue_before: glue, space: first == ' ' });
+        units.push(Unit {
+            range: r,
+            font,
+            kind,
+            glyphs: Vec::new(),
+            advance: 0,
+            first,
+            last: first,
+            glue_before: glue,
+            space: first == ' ',
+        });
         i += 1;
     }
     if !missing.is_empty() {
-        return Err(Error::MissingGlyph { field: field.to_string(), clusters: missing });
+        return Err(Error::MissingGlyph {
+            field: field.to_string(),
+            clusters: missing,
+        });
     }
     Ok(units)
 }
 
-fn shape_units(db: &FontDb, text: &str, units: &mut [Unit], vertical: bool, field: &str) -> Result<()> {
+fn shape_units(
+    db: &FontDb,
+    text: &str,
+    units: &mut [Unit],
+    vertical: bool,
+    field: &str,
+) -> Result<()> {
     let mut chars: Vec<(char, u32)> = Vec::new();
     let mut glyphs = Vec::new();
     let mut i = 0;
@@ -488,7 +607,11 @@ fn shape_units(db: &FontDb, text: &str, units: &mut [Unit], vertical: bool, fiel
         let (font, ttb) = (units[i].font, shapes_ttb(&units[i]));
         let mut j = i + 1;
         if units[i].kind != Kind::Tcy {
-            while j < units.len() && units[j].font == font && shapes_ttb(&units[j]) == ttb && !matches!(units[j].kind, Kind::Tcy | Kind::Newline) {
+            while j < units.len()
+                && units[j].font == font
+                && shapes_ttb(&units[j]) == ttb
+                && !matches!(units[j].kind, Kind::Tcy | Kind::Newline)
+            {
                 j += 1;
             }
         }
@@ -537,7 +660,10 @@ fn shape_units(db: &FontDb, text: &str, units: &mut [Unit], vertical: bool, fiel
         };
     }
     if !missing.is_empty() {
-        return Err(Error::MissingGlyph { field: field.to_string(), clusters: missing });
+        return Err(Error::MissingGlyph {
+            field: field.to_string(),
+            clusters: missing,
+        });
     }
     Ok(())
 }
@@ -579,17 +705,25 @@ fn place(
     let mut out = Vec::with_capacity(n);
     for (k, r) in lines.iter().enumerate() {
         let us = &units[r.clone()];
-        let visible: Vec<usize> = (0..us.len()).filter(|&i| us[i].kind != Kind::Newline).collect();
+        let visible: Vec<usize> = (0..us.len())
+            .filter(|&i| us[i].kind != Kind::Newline)
+            .collect();
         let len = line_length(us, st, style, db);
         // Gaps at break opportunities, for justify and distribute.
-        let gaps: Vec<usize> = visible.iter().copied().filter(|&i| i > 0 && !us[i].glue_before).collect();
+        let gaps: Vec<usize> = visible
+            .iter()
+            .copied()
+            .filter(|&i| i > 0 && !us[i].glue_before)
+            .collect();
         let last_line = k + 1 == n;
         let mut start = 0.0;
         let mut gap = 0.0;
         match style.align {
             Align::Center => start = (inline_len - len) / 2.0,
             Align::End => start = inline_len - len,
-            Align::Justify if !last_line && !gaps.is_empty() => gap = (inline_len - len) / gaps.len() as f32,
+            Align::Justify if !last_line && !gaps.is_empty() => {
+                gap = (inline_len - len) / gaps.len() as f32
+            }
             Align::Distribute => {
                 if gaps.is_empty() {
                     start = (inline_len - len) / 2.0;
@@ -615,7 +749,17 @@ fn place(
             let s = em / upem;
             let (em_top, mid) = em_metrics(db, u.font);
             let mut glyphs = Vec::with_capacity(u.glyphs.len());
-            let g0 = Glyph { font: u.font, gid: 0, x: 0.0, y: 0.0, em, sx: 1.0, sy: 1.0, rot90: false, ink: style.ink };
+            let g0 = Glyph {
+                font: u.font,
+                gid: 0,
+                x: 0.0,
+                y: 0.0,
+                em,
+                sx: 1.0,
+                sy: 1.0,
+                rot90: false,
+                ink: style.ink,
+            };
             let cell;
             if vertical {
                 let xc = w - cross_c;
@@ -686,7 +830,10 @@ fn place(
                 }
                 cell = Rect::from_xywh(pos, top, adv, em);
             }
-            let ink = glyphs.iter().filter_map(|g| glyph_ink(db, g)).reduce(|a, b| a.union(&b));
+            let ink = glyphs
+                .iter()
+                .filter_map(|g| glyph_ink(db, g))
+                .reduce(|a, b| a.union(&b));
             line.units.push(PlacedUnit {
                 text: text[u.range.clone()].to_string(),
                 font: u.font,
@@ -700,7 +847,11 @@ fn place(
         }
         out.push(line);
     }
-    TextBlock { size_pt: st.size_pt, condense: c, lines: out }
+    TextBlock {
+        size_pt: st.size_pt,
+        condense: c,
+        lines: out,
+    }
 }
 
 /// The inked bounds of a placed glyph, mm; none for a blank.

@@ -8,5 +8,7 @@ pub mod orient;
 mod shape;
 
 pub use font::{default_font_dir, FontDb, FontFace};
-pub use layout::{glyph_ink, layout, Align, FitStep, Line, PlacedUnit, TextBlock, TextStyle, WritingMode};
+pub use layout::{
+    glyph_ink, layout, Align, FitStep, Line, PlacedUnit, TextBlock, TextStyle, WritingMode,
+};
 pub use shape::{shape_run, ShapedGlyph};

@@ -30,7 +30,13 @@ pub(crate) fn solid_features() -> [Feature; 4] {
 
 /// Shapes `chars` (each with its cluster value) in `font`, top to bottom when `vertical`
 /// (so `vert` applies and vertical metrics are used), left to right otherwise. Appends to `out`.
-pub fn shape_run(db: &FontDb, font: FontId, vertical: bool, chars: &[(char, u32)], out: &mut Vec<ShapedGlyph>) {
+pub fn shape_run(
+    db: &FontDb,
+    font: FontId,
+    vertical: bool,
+    chars: &[(char, u32)],
+    out: &mut Vec<ShapedGlyph>,
+) {
     if chars.is_empty() {
         return;
     }
@@ -39,7 +45,11 @@ pub fn shape_run(db: &FontDb, font: FontId, vertical: bool, chars: &[(char, u32)
     for &(c, cluster) in chars {
         buf.add(c, cluster);
     }
-    buf.set_direction(if vertical { Direction::TopToBottom } else { Direction::LeftToRight });
+    buf.set_direction(if vertical {
+        Direction::TopToBottom
+    } else {
+        Direction::LeftToRight
+    });
     buf.set_script(script::HAN);
     if let Ok(lang) = "ja".parse() {
         buf.set_language(lang);
@@ -47,7 +57,11 @@ pub fn shape_run(db: &FontDb, font: FontId, vertical: bool, chars: &[(char, u32)
     let plan = face.plan(vertical);
     let shaped = rustybuzz::shape_with_plan(face.face(), plan, buf);
     for (info, pos) in shaped.glyph_infos().iter().zip(shaped.glyph_positions()) {
-        let advance = if vertical { -pos.y_advance } else { pos.x_advance };
+        let advance = if vertical {
+            -pos.y_advance
+        } else {
+            pos.x_advance
+        };
         out.push(ShapedGlyph {
             gid: u16::try_from(info.glyph_id).unwrap_or(0),
             cluster: info.cluster,
