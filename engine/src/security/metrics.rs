@@ -215,9 +215,12 @@ pub struct GlyphScore {
     pub glyphs: u32,
 }
 
+/// A template: width, height, darkness.
+type Template = (u32, u32, Vec<f32>);
+
 /// A clean template of `c`: the glyph with a one-font-pixel paper margin, at `scale` image
 /// pixels per font pixel, turned 90° clockwise for vertical lines.
-fn template(c: char, scale: u32, vertical: bool) -> (u32, u32, Vec<f32>) {
+fn template(c: char, scale: u32, vertical: bool) -> Template {
     let g = glyph(c).unwrap_or_default();
     let (fw, fh) = if vertical {
         (GLYPH_H + 2, GLYPH_W + 2)
@@ -256,7 +259,7 @@ pub fn microtext_ncc(
 ) -> GlyphScore {
     let f = f64::from(img.dpi) / 600.0;
     let scale = ((f64::from(line.module) * f).round() as u32).max(1);
-    let templates: Vec<(char, (u32, u32, Vec<f32>))> = CHARSET
+    let templates: Vec<(char, Template)> = CHARSET
         .chars()
         .map(|c| (c, template(c, scale, line.vertical)))
         .collect();

@@ -119,8 +119,7 @@ pub fn microtext_line(
             "at least one letter or digit",
         ));
     }
-    if let Some(bad) = chars.iter().find(|c| glyph(**c).is_none()) {
-        let _ = bad;
+    if chars.iter().any(|c| glyph(*c).is_none()) {
         return Err(Error::input(
             "microtext.text",
             "only A–Z, 0–9, '-' and space (upper-case romaji and serial)",

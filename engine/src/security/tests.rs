@@ -1,5 +1,7 @@
 //! Tests of the security features against the pass thresholds of security-print.md §8.
 
+#![allow(clippy::unwrap_used)]
+
 use super::metrics::{
     latent_contrast, local_mean_variance, mask_iou, microtext_ncc, BlockMap, LatentContrast,
 };
@@ -68,11 +70,13 @@ fn latent_original_is_even() {
     let o = latent_contrast(&c.printed, &c.map);
     assert!(o.word_blocks >= 20 && o.background_blocks >= 100, "{o:?}");
     assert!(o.delta.abs() <= 0.01, "original Δ {o:?}");
+    println!("original {o:?}");
     // ±10 % print gain, as edge growth of the smaller (more sensitive) dot, and as a tone scale.
     for g in [0.1f32, -0.1] {
         let w = edge_for_gain(2.0, g);
         let p = print_model(&GrayF32::from_mask_with_gain(&c.lay.mask, w), 35.0);
         let d = latent_contrast(&p, &c.map);
+        println!("gain {g}: Δ {}", d.delta);
         assert!(d.delta.abs() <= 0.02, "gain {g}: {d:?}");
         let d = latent_contrast(&c.printed.map(|v| (v * (1.0 + g)).min(1.0)), &c.map);
         assert!(d.delta.abs() <= 0.02, "tone {g}: {d:?}");
@@ -89,6 +93,7 @@ fn latent_background_tone_is_uniform() {
     };
     let c = crop(&cfg);
     let v = local_mean_variance(&c.printed, cfg.dot_set.block_px());
+    println!("block-mean variance {v}");
     assert!(v <= 1e-4, "variance {v}");
     // The nominal coverage of both screens holds on the bits.
     let on = c.lay.mask.bits.iter().map(|b| b.count_ones()).sum::<u32>() as f32;
@@ -135,13 +140,13 @@ fn latent_copy_shows_the_word() {
     }
     text.sort_by(f32::total_cmp);
     photo.sort_by(f32::total_cmp);
+    println!("copy Δ text {text:?}\ncopy Δ photo {photo:?}");
     let med = |v: &[f32]| v[v.len() / 2];
     assert!(med(&text) >= 0.07, "text {text:?}");
     assert!(photo[0] >= 0.03 && med(&photo) >= 0.04, "photo {photo:?}");
-    // The text-mode minimum of the doc (0.05) is missed by ≤ 0.002 at the sharpest scanner
-    // (60 µm at 600 dpi, where the small dots partly survive the threshold) and the
-    // softest (120 µm at 300 dpi); see the report.
-    assert!(text[0] >= 0.045, "text {text:?}");
+    // Doc minimum 0.05: met here with 0.0501 (60 µm at 600 dpi, where the small dots partly
+    // survive the threshold); with two placements per condition it falls to 0.049.
+    assert!(text[0] >= 0.05, "text {text:?}");
 }
 
 #[test]
@@ -289,6 +294,7 @@ fn microtext_reads_on_the_original_not_on_a_copy() {
             };
             let c = microtext_ncc(&copy(&printed, &s), &line, at, 2);
             let drop = o.mean_ncc - c.mean_ncc;
+            println!("vertical {vertical}: original {o:?}; copy {mode:?} {c:?}");
             assert!(
                 c.accuracy <= 0.6 || drop >= 0.3,
                 "copy {mode:?} (vertical {vertical}): {c:?} vs {o:?}"
@@ -499,8 +505,7 @@ fn preview_guilloche_microtext() {
             .write_png(&dir.join(format!("guilloche_{issuer}_600dpi_crop.png")))
             .unwrap();
     }
-    let (line, printed, _) = micro_strip(false);
-    let _ = line;
+    let (_, printed, _) = micro_strip(false);
     printed
         .crop(0, 0, 400, 48)
         .write_png(&dir.join("microtext_printed_600dpi.png"))
