@@ -8,6 +8,8 @@
 pub mod display;
 pub mod error;
 pub mod geom;
+pub mod layout;
+pub mod seal;
 pub mod security;
 pub mod text;
 

@@ -4,8 +4,10 @@
 mod font;
 pub mod kinsoku;
 mod layout;
+pub mod numerals;
 pub mod orient;
 mod shape;
+pub mod wareki;
 
 pub use font::{default_font_dir, FontDb, FontFace};
 pub use layout::{
