@@ -8,6 +8,7 @@
 pub mod display;
 pub mod error;
 pub mod geom;
+pub mod seal;
 pub mod text;
 
 pub use display::{Document, Ink, Item, Page};
