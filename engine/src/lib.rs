@@ -8,6 +8,8 @@
 pub mod display;
 pub mod error;
 pub mod geom;
+pub mod output;
+pub mod paint;
 pub mod text;
 
 pub use display::{Document, Ink, Item, Page};
