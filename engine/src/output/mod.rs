@@ -1,0 +1,3 @@
+//! Encoders from painted planes or the display list to output bytes.
+
+pub mod png;
