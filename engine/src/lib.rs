@@ -8,6 +8,7 @@
 pub mod display;
 pub mod error;
 pub mod geom;
+pub mod output;
 pub mod text;
 
 pub use display::{Document, Ink, Item, Page};

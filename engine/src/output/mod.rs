@@ -1,0 +1,3 @@
+//! Encoders: the display list to bytes (vector PDF).
+
+pub mod pdf;
