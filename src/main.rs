@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cmd_render;
 mod cmd_text;
 
 #[global_allocator]
@@ -21,12 +22,21 @@ struct Cli {
 enum Command {
     /// Lays out one text in a box and prints its glyph positions or writes a PNG.
     Text(cmd_text::TextArgs),
+    /// Lists the layouts: id, title, certificate type, writing mode.
+    Layouts(cmd_render::LayoutsArgs),
+    /// Prints the JSON Schema of a layout's data.
+    Schema(cmd_render::SchemaArgs),
+    /// Renders a certificate to PDF or PNG.
+    Render(cmd_render::RenderArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Text(a) => cmd_text::run(a),
+        Command::Layouts(a) => cmd_render::layouts(a),
+        Command::Schema(a) => cmd_render::schema(a),
+        Command::Render(a) => cmd_render::render(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

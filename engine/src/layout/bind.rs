@@ -56,9 +56,22 @@ pub struct Bound {
 
 /// Binds `data` (JSON text) to the template. `items` are the requester's optional items (none:
 /// the layout's defaults); `issued_on` bounds dates that must lie in the past.
-pub fn bind_json(t: &Template, data: &str, items: Option<&[String]>, issued_on: Date) -> Result<Bound> {
+pub fn bind_json(
+    t: &Template,
+    data: &str,
+    items: Option<&[String]>,
+    issued_on: Date,
+) -> Result<Bound> {
     let json: Json = serde_json::from_str(data).map_err(|e| {
-        Error::input("data", format!("malformed JSON at line {} column {}: {}", e.line(), e.column(), classify(&e)))
+        Error::input(
+            "data",
+            format!(
+                "malformed JSON at line {} column {}: {}",
+                e.line(),
+                e.column(),
+                classify(&e)
+            ),
+        )
     })?;
     bind(t, &json, items, issued_on)
 }
@@ -75,7 +88,12 @@ fn classify(e: &serde_json::Error) -> &'static str {
 /// Binds parsed JSON.
 pub fn bind(t: &Template, data: &Json, items: Option<&[String]>, issued_on: Date) -> Result<Bound> {
     let options = match items {
-        None => t.options.iter().filter(|(_, o)| o.default).map(|(k, _)| k.clone()).collect(),
+        None => t
+            .options
+            .iter()
+            .filter(|(_, o)| o.default)
+            .map(|(k, _)| k.clone())
+            .collect(),
         Some(list) => {
             let mut set = BTreeSet::new();
             for (i, it) in list.iter().enumerate() {
@@ -83,7 +101,14 @@ pub fn bind(t: &Template, data: &Json, items: Option<&[String]>, issued_on: Date
                     let known: Vec<&str> = t.options.keys().map(String::as_str).collect();
                     return Err(Error::input(
                         format!("items[{i}]"),
-                        format!("unknown optional item; this layout offers: {}", if known.is_empty() { "none".into() } else { known.join(", ") }),
+                        format!(
+                            "unknown optional item; this layout offers: {}",
+                            if known.is_empty() {
+                                "none".into()
+                            } else {
+                                known.join(", ")
+                            }
+                        ),
                     ));
                 }
                 set.insert(it.clone());
@@ -103,13 +128,27 @@ fn path(prefix: &str, key: &str) -> String {
     }
 }
 
-fn bind_object(decls: &BTreeMap<String, FieldDecl>, data: &Json, prefix: &str, issued_on: Date) -> Result<Record> {
-    let here = if prefix.is_empty() { "data".to_string() } else { prefix.to_string() };
-    let obj = data.as_object().ok_or_else(|| Error::input(&here, "expected a JSON object"))?;
+fn bind_object(
+    decls: &BTreeMap<String, FieldDecl>,
+    data: &Json,
+    prefix: &str,
+    issued_on: Date,
+) -> Result<Record> {
+    let here = if prefix.is_empty() {
+        "data".to_string()
+    } else {
+        prefix.to_string()
+    };
+    let obj = data
+        .as_object()
+        .ok_or_else(|| Error::input(&here, "expected a JSON object"))?;
     for key in obj.keys() {
         if !decls.contains_key(key) {
             let known: Vec<&str> = decls.keys().map(String::as_str).collect();
-            return Err(Error::input(path(prefix, key), format!("unknown field; expected one of: {}", known.join(", "))));
+            return Err(Error::input(
+                path(prefix, key),
+                format!("unknown field; expected one of: {}", known.join(", ")),
+            ));
         }
     }
     let mut out = Record::new();
@@ -118,7 +157,10 @@ fn bind_object(decls: &BTreeMap<String, FieldDecl>, data: &Json, prefix: &str, i
         match obj.get(key) {
             None | Some(Json::Null) => {
                 if decl.required {
-                    return Err(Error::input(p, format!("missing; expected {}", expected(decl))));
+                    return Err(Error::input(
+                        p,
+                        format!("missing; expected {}", expected(decl)),
+                    ));
                 }
             }
             Some(v) => {
@@ -131,7 +173,10 @@ fn bind_object(decls: &BTreeMap<String, FieldDecl>, data: &Json, prefix: &str, i
 
 fn expected(d: &FieldDecl) -> String {
     let what = match d.kind {
-        FieldKind::Text => format!("a string of at most {} characters", d.max.unwrap_or(DEFAULT_MAX_TEXT)),
+        FieldKind::Text => format!(
+            "a string of at most {} characters",
+            d.max.unwrap_or(DEFAULT_MAX_TEXT)
+        ),
         FieldKind::Date => "a date written YYYY-MM-DD".into(),
         FieldKind::Bool => "true or false".into(),
         FieldKind::List => "an array of objects".into(),
@@ -154,16 +199,25 @@ fn bind_value(d: &FieldDecl, v: &Json, p: &str, issued_on: Date) -> Result<Value
             let max = d.max.unwrap_or(DEFAULT_MAX_TEXT);
             let n = s.chars().count();
             if n > max {
-                return Err(Error::input(p, format!("too long: {n} characters, at most {max} allowed")));
+                return Err(Error::input(
+                    p,
+                    format!("too long: {n} characters, at most {max} allowed"),
+                ));
             }
             if d.required && s.trim().is_empty() {
                 return Err(Error::input(p, format!("empty; expected {}", expected(d))));
             }
             if s.chars().any(|c| c.is_control()) {
-                return Err(Error::input(p, "contains a control character (newline, tab …); send one line of text"));
+                return Err(Error::input(
+                    p,
+                    "contains a control character (newline, tab …); send one line of text",
+                ));
             }
             if !d.choices.is_empty() && !d.choices.iter().any(|c| c == s) {
-                return Err(Error::input(p, format!("expected one of: {}", d.choices.join(", "))));
+                return Err(Error::input(
+                    p,
+                    format!("expected one of: {}", d.choices.join(", ")),
+                ));
             }
             Ok(Value::Text(s.to_string()))
         }
@@ -175,11 +229,18 @@ fn bind_value(d: &FieldDecl, v: &Json, p: &str, issued_on: Date) -> Result<Value
             };
             let n = s.len();
             if !s.bytes().all(|b| b.is_ascii_digit()) || n < lo || n > hi {
-                let len = if lo == hi { format!("{lo}") } else { format!("{lo} to {hi}") };
+                let len = if lo == hi {
+                    format!("{lo}")
+                } else {
+                    format!("{lo} to {hi}")
+                };
                 return Err(Error::input(p, format!("expected {len} ASCII digits")));
             }
             if d.kind == FieldKind::KojinBango && !kojin_bango_valid(s) {
-                return Err(Error::input(p, "the check digit of this 個人番号 is wrong; check the number"));
+                return Err(Error::input(
+                    p,
+                    "the check digit of this 個人番号 is wrong; check the number",
+                ));
             }
             Ok(Value::Text(s.to_string()))
         }
@@ -197,10 +258,16 @@ fn bind_value(d: &FieldDecl, v: &Json, p: &str, issued_on: Date) -> Result<Value
             let max = d.max.unwrap_or(DEFAULT_MAX_LIST);
             let min = d.min.unwrap_or(0);
             if arr.len() > max {
-                return Err(Error::input(p, format!("too many entries: {}, at most {max}", arr.len())));
+                return Err(Error::input(
+                    p,
+                    format!("too many entries: {}, at most {max}", arr.len()),
+                ));
             }
             if arr.len() < min {
-                return Err(Error::input(p, format!("too few entries: {}, at least {min}", arr.len())));
+                return Err(Error::input(
+                    p,
+                    format!("too few entries: {}, at least {min}", arr.len()),
+                ));
             }
             let mut out = Vec::with_capacity(arr.len());
             for (i, e) in arr.iter().enumerate() {
@@ -212,13 +279,24 @@ fn bind_value(d: &FieldDecl, v: &Json, p: &str, issued_on: Date) -> Result<Value
             let obj = v.as_object().ok_or_else(want)?;
             for k in obj.keys() {
                 if !matches!(k.as_str(), "base64" | "size_mm" | "dpi") {
-                    return Err(Error::input(format!("{p}.{k}"), "unknown field; expected base64, size_mm or dpi"));
+                    return Err(Error::input(
+                        format!("{p}.{k}"),
+                        "unknown field; expected base64, size_mm or dpi",
+                    ));
                 }
             }
-            let b64 = obj.get("base64").and_then(Json::as_str).ok_or_else(|| Error::input(format!("{p}.base64"), "missing; expected the image file in base64"))?;
+            let b64 = obj.get("base64").and_then(Json::as_str).ok_or_else(|| {
+                Error::input(
+                    format!("{p}.base64"),
+                    "missing; expected the image file in base64",
+                )
+            })?;
             // A decompression-bomb guard before decoding: 8 MB of file at most.
             if b64.len() > 8 * 1024 * 1024 * 4 / 3 + 4 {
-                return Err(Error::Image { field: p.to_string(), message: "the image file is larger than 8 MB; send a smaller scan".into() });
+                return Err(Error::Image {
+                    field: p.to_string(),
+                    message: "the image file is larger than 8 MB; send a smaller scan".into(),
+                });
             }
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(b64.as_bytes())
@@ -230,14 +308,23 @@ fn bind_value(d: &FieldDecl, v: &Json, p: &str, issued_on: Date) -> Result<Value
                         .as_f64()
                         .filter(|f| f.is_finite() && *f > 0.0)
                         .map(|f| Some(f as f32))
-                        .ok_or_else(|| Error::input(format!("{p}.{k}"), "expected a positive number")),
+                        .ok_or_else(|| {
+                            Error::input(format!("{p}.{k}"), "expected a positive number")
+                        }),
                 }
             };
             let (size_mm, dpi) = (num("size_mm")?, num("dpi")?);
             if size_mm.is_none() && dpi.is_none() {
-                return Err(Error::input(p, "give the impression's physical size (size_mm) or the scan's dpi"));
+                return Err(Error::input(
+                    p,
+                    "give the impression's physical size (size_mm) or the scan's dpi",
+                ));
             }
-            Ok(Value::Image(ImageValue { bytes, size_mm, dpi }))
+            Ok(Value::Image(ImageValue {
+                bytes,
+                size_mm,
+                dpi,
+            }))
         }
     }
 }

@@ -28,8 +28,12 @@ pub fn default_layout_dir() -> PathBuf {
 }
 
 fn toml_files(dir: &Path) -> Result<Vec<PathBuf>> {
-    let rd = std::fs::read_dir(dir).map_err(|e| Error::config(dir.display().to_string(), "", format!("cannot read: {e}")))?;
-    let mut files: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "toml")).collect();
+    let rd = std::fs::read_dir(dir)
+        .map_err(|e| Error::config(dir.display().to_string(), "", format!("cannot read: {e}")))?;
+    let mut files: Vec<PathBuf> = rd
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
     files.sort();
     Ok(files)
 }
@@ -41,14 +45,16 @@ impl Catalog {
         let mut c = Catalog::default();
         for f in toml_files(dir)? {
             let name = f.display().to_string();
-            let text = std::fs::read_to_string(&f).map_err(|e| Error::config(&name, "", format!("cannot read: {e}")))?;
+            let text = std::fs::read_to_string(&f)
+                .map_err(|e| Error::config(&name, "", format!("cannot read: {e}")))?;
             let t = Template::parse(&name, &text)?;
             check_stem(&f, &t.id, &name)?;
             c.layouts.insert(t.id.clone(), t);
         }
         for f in toml_files(&dir.join("municipalities"))? {
             let name = f.display().to_string();
-            let text = std::fs::read_to_string(&f).map_err(|e| Error::config(&name, "", format!("cannot read: {e}")))?;
+            let text = std::fs::read_to_string(&f)
+                .map_err(|e| Error::config(&name, "", format!("cannot read: {e}")))?;
             let m = Municipality::parse(&name, &text)?;
             check_stem(&f, &m.id, &name)?;
             c.municipalities.insert(m.id.clone(), m);
@@ -57,7 +63,11 @@ impl Catalog {
             return Err(Error::config(dir.display().to_string(), "", "no layouts"));
         }
         if c.municipalities.is_empty() {
-            return Err(Error::config(dir.join("municipalities").display().to_string(), "", "no municipality profiles"));
+            return Err(Error::config(
+                dir.join("municipalities").display().to_string(),
+                "",
+                "no municipality profiles",
+            ));
         }
         Ok(c)
     }
@@ -65,7 +75,13 @@ impl Catalog {
     /// A layout by id; an unknown id is an input error on `layout`.
     pub fn layout(&self, id: &str) -> Result<&Template> {
         self.layouts.get(id).ok_or_else(|| {
-            Error::input("layout", format!("unknown layout; expected one of: {}", self.layouts.keys().cloned().collect::<Vec<_>>().join(", ")))
+            Error::input(
+                "layout",
+                format!(
+                    "unknown layout; expected one of: {}",
+                    self.layouts.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            )
         })
     }
 
@@ -74,7 +90,14 @@ impl Catalog {
         self.municipalities.get(id).ok_or_else(|| {
             Error::input(
                 "municipality",
-                format!("unknown municipality; expected one of: {}", self.municipalities.keys().cloned().collect::<Vec<_>>().join(", ")),
+                format!(
+                    "unknown municipality; expected one of: {}",
+                    self.municipalities
+                        .keys()
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             )
         })
     }
@@ -92,7 +115,11 @@ impl Catalog {
 
 fn check_stem(f: &Path, id: &str, name: &str) -> Result<()> {
     if f.file_stem().and_then(|s| s.to_str()) != Some(id) {
-        return Err(Error::config(name, "id", "must equal the file name without .toml"));
+        return Err(Error::config(
+            name,
+            "id",
+            "must equal the file name without .toml",
+        ));
     }
     Ok(())
 }

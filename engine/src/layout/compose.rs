@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::{Arc, RwLock};
 
-use crate::display::{Document, Ink, Item, Layer, Page, Path, Paint, Shape};
+use crate::display::{Document, Ink, Item, Layer, Page, Paint, Path, Shape};
 use crate::error::{Error, Result};
 use crate::geom::Rect;
 use crate::seal;
@@ -71,7 +71,11 @@ struct Context<'a> {
 impl Composer {
     /// A composer over a catalog.
     pub fn new(fonts: &'static FontDb, catalog: Arc<Catalog>) -> Composer {
-        Composer { fonts, catalog, bases: RwLock::new(HashMap::new()) }
+        Composer {
+            fonts,
+            catalog,
+            bases: RwLock::new(HashMap::new()),
+        }
     }
 
     /// The catalog.
@@ -88,7 +92,14 @@ impl Composer {
     }
 
     /// Composes bound data.
-    pub fn compose_bound(&self, t: &Template, m: &Municipality, bound: &Bound, serial: &str, issued_on: Date) -> Result<Document> {
+    pub fn compose_bound(
+        &self,
+        t: &Template,
+        m: &Municipality,
+        bound: &Bound,
+        serial: &str,
+        issued_on: Date,
+    ) -> Result<Document> {
         let entries: &[Record] = match &t.group {
             Some(g) => match bound.fields.get(&g.field) {
                 Some(Value::List(l)) => l,
@@ -100,37 +111,83 @@ impl Composer {
         let pages = entries.len().div_ceil(per_page).max(1);
         let mut doc = Document::default();
         for p in 0..pages {
-            let variant = Variant { first: p == 0, last: p + 1 == pages };
+            let variant = Variant {
+                first: p == 0,
+                last: p + 1 == pages,
+            };
             let (base, base_key) = self.base(t, m, variant)?;
-            let ctx = Context { muni: m, t, issued_on, serial, page: p + 1, pages, count: entries.len() };
+            let ctx = Context {
+                muni: m,
+                t,
+                issued_on,
+                serial,
+                page: p + 1,
+                pages,
+                count: entries.len(),
+            };
             let mut own = Layer::default();
             for (i, it) in t.item.iter().enumerate() {
-                self.item(&mut own, it, &ctx, bound, None, "", (0.0, 0.0), variant, false, &format!("item[{i}]"))?;
+                self.item(
+                    &mut own,
+                    it,
+                    &ctx,
+                    bound,
+                    None,
+                    "",
+                    (0.0, 0.0),
+                    variant,
+                    false,
+                    &format!("item[{i}]"),
+                )?;
             }
             if let Some(g) = &t.group {
                 let start = p * per_page;
                 let end = (start + per_page).min(entries.len());
                 for (slot, idx) in (start..end).enumerate() {
-                    let origin = (g.origin[0] + g.step[0] * slot as f32, g.origin[1] + g.step[1] * slot as f32);
+                    let origin = (
+                        g.origin[0] + g.step[0] * slot as f32,
+                        g.origin[1] + g.step[1] * slot as f32,
+                    );
                     let prefix = format!("{}[{idx}]", g.field);
                     for (k, it) in g.item.iter().enumerate() {
-                        self.item(&mut own, it, &ctx, bound, Some(&entries[idx]), &prefix, origin, variant, false, &format!("group.item[{k}]"))?;
+                        self.item(
+                            &mut own,
+                            it,
+                            &ctx,
+                            bound,
+                            Some(&entries[idx]),
+                            &prefix,
+                            origin,
+                            variant,
+                            false,
+                            &format!("group.item[{k}]"),
+                        )?;
                     }
                 }
                 if let (Some(em), true) = (&g.end_mark, variant.last) {
                     let slot = end - start;
                     let r = if slot < per_page {
-                        let o = (g.origin[0] + g.step[0] * slot as f32, g.origin[1] + g.step[1] * slot as f32);
+                        let o = (
+                            g.origin[0] + g.step[0] * slot as f32,
+                            g.origin[1] + g.step[1] * slot as f32,
+                        );
                         rect(em.rect).translate(o.0, o.1)
                     } else {
                         rect(em.full_rect)
                     };
-                    let style = t.style(em.style.as_ref()).map_err(|e| Error::config(&t.id, "group.end_mark.style", e))?;
+                    let style = t
+                        .style(em.style.as_ref())
+                        .map_err(|e| Error::config(&t.id, "group.end_mark.style", e))?;
                     let block = layout(self.fonts, &em.text, &style, r.w, r.h, "group.end_mark")?;
                     own.items.extend(block.items_at(r.x, r.y));
                 }
             }
-            doc.pages.push(Page { size: (t.size[0], t.size[1]), base, base_key, own });
+            doc.pages.push(Page {
+                size: (t.size[0], t.size[1]),
+                base,
+                base_key,
+                own,
+            });
         }
         Ok(doc)
     }
@@ -153,17 +210,53 @@ impl Composer {
     }
 
     fn compose_base(&self, t: &Template, m: &Municipality, v: Variant) -> Result<Layer> {
-        let ctx = Context { muni: m, t, issued_on: Date::new(2000, 1, 1).map_err(|e| e.at("issued_on"))?, serial: "", page: 0, pages: 0, count: 0 };
-        let empty = Bound { fields: Record::new(), options: Default::default() };
+        let ctx = Context {
+            muni: m,
+            t,
+            issued_on: Date::new(2000, 1, 1).map_err(|e| e.at("issued_on"))?,
+            serial: "",
+            page: 0,
+            pages: 0,
+            count: 0,
+        };
+        let empty = Bound {
+            fields: Record::new(),
+            options: Default::default(),
+        };
         let mut layer = Layer::default();
         for (i, it) in t.item.iter().enumerate() {
-            self.item(&mut layer, it, &ctx, &empty, None, "", (0.0, 0.0), v, true, &format!("item[{i}]"))?;
+            self.item(
+                &mut layer,
+                it,
+                &ctx,
+                &empty,
+                None,
+                "",
+                (0.0, 0.0),
+                v,
+                true,
+                &format!("item[{i}]"),
+            )?;
         }
         if let Some(g) = &t.group {
             for slot in 0..g.per_page {
-                let origin = (g.origin[0] + g.step[0] * slot as f32, g.origin[1] + g.step[1] * slot as f32);
+                let origin = (
+                    g.origin[0] + g.step[0] * slot as f32,
+                    g.origin[1] + g.step[1] * slot as f32,
+                );
                 for (k, it) in g.item.iter().enumerate() {
-                    self.item(&mut layer, it, &ctx, &empty, None, "", origin, v, true, &format!("group.item[{k}]"))?;
+                    self.item(
+                        &mut layer,
+                        it,
+                        &ctx,
+                        &empty,
+                        None,
+                        "",
+                        origin,
+                        v,
+                        true,
+                        &format!("group.item[{k}]"),
+                    )?;
                 }
             }
         }
@@ -181,7 +274,11 @@ impl Composer {
             let inner = Rect::from_xywh(r.x + 2.5, r.y + 1.0, r.w - 5.0, r.h - 2.0);
             let block = layout(self.fonts, "見本", &style, inner.w, inner.h, "specimen")?;
             layer.items.extend(block.items_at(inner.x, inner.y));
-            layer.push(Item::Shape(Shape { path: Arc::new(Path::rect(r)), paint: Paint::Stroke(0.6), ink: Ink::Black }));
+            layer.push(Item::Shape(Shape {
+                path: Arc::new(Path::rect(r)),
+                paint: Paint::Stroke(0.6),
+                ink: Ink::Black,
+            }));
         }
         Ok(layer)
     }
@@ -202,9 +299,15 @@ impl Composer {
     ) -> Result<()> {
         let t = ctx.t;
         let (present, absent) = match it {
-            ItemDecl::Text { present, absent, .. } | ItemDecl::Rule { present, absent, .. } | ItemDecl::Frame { present, absent, .. } => {
-                (present.as_deref(), absent.as_deref())
+            ItemDecl::Text {
+                present, absent, ..
             }
+            | ItemDecl::Rule {
+                present, absent, ..
+            }
+            | ItemDecl::Frame {
+                present, absent, ..
+            } => (present.as_deref(), absent.as_deref()),
             ItemDecl::SealBox { .. } => (None, None),
         };
         let conditional = present.is_some() || absent.is_some();
@@ -213,53 +316,97 @@ impl Composer {
             if base {
                 return Ok(());
             }
-            if present.is_some_and(|f| lookup(f, entry, bound).is_none()) || absent.is_some_and(|f| lookup(f, entry, bound).is_some()) {
+            if present.is_some_and(|f| lookup(f, entry, bound).is_none())
+                || absent.is_some_and(|f| lookup(f, entry, bound).is_some())
+            {
                 return Ok(());
             }
         }
         match it {
-            ItemDecl::Rule { line, width, on, .. } => {
+            ItemDecl::Rule {
+                line, width, on, ..
+            } => {
                 if base != conditional && on.shows(v.first, v.last) {
-                    let p = Path::line(line[0] + origin.0, line[1] + origin.1, line[2] + origin.0, line[3] + origin.1);
-                    out.push(Item::Shape(Shape { path: Arc::new(p), paint: Paint::Stroke(*width), ink: Ink::Black }));
+                    let p = Path::line(
+                        line[0] + origin.0,
+                        line[1] + origin.1,
+                        line[2] + origin.0,
+                        line[3] + origin.1,
+                    );
+                    out.push(Item::Shape(Shape {
+                        path: Arc::new(p),
+                        paint: Paint::Stroke(*width),
+                        ink: Ink::Black,
+                    }));
                 }
             }
-            ItemDecl::Frame { rect: r, width, on, .. } => {
+            ItemDecl::Frame {
+                rect: r, width, on, ..
+            } => {
                 if base != conditional && on.shows(v.first, v.last) {
                     let p = Path::rect(rect(*r).translate(origin.0, origin.1));
-                    out.push(Item::Shape(Shape { path: Arc::new(p), paint: Paint::Stroke(*width), ink: Ink::Black }));
+                    out.push(Item::Shape(Shape {
+                        path: Arc::new(p),
+                        paint: Paint::Stroke(*width),
+                        ink: Ink::Black,
+                    }));
                 }
             }
-            ItemDecl::SealBox { rect: r, field, frame } => {
+            ItemDecl::SealBox {
+                rect: r,
+                field,
+                frame,
+            } => {
                 let r = rect(*r).translate(origin.0, origin.1);
                 if base {
                     if *frame {
-                        out.push(Item::Shape(Shape { path: Arc::new(Path::rect(r)), paint: Paint::Stroke(0.3), ink: Ink::Black }));
+                        out.push(Item::Shape(Shape {
+                            path: Arc::new(Path::rect(r)),
+                            paint: Paint::Stroke(0.3),
+                            ink: Ink::Black,
+                        }));
                     }
                 } else if let Some(Value::Image(img)) = lookup(field, entry, bound) {
                     let scale = match (img.size_mm, img.dpi) {
                         (Some(s), _) => seal::ImpressionScale::SizeMm(s),
                         (None, Some(d)) => seal::ImpressionScale::Dpi(d),
-                        (None, None) => return Err(Error::input(field.as_str(), "give size_mm or dpi")),
+                        (None, None) => {
+                            return Err(Error::input(field.as_str(), "give size_mm or dpi"))
+                        }
                     };
                     let imp = seal::decode_impression(&img.bytes, scale, field)?;
                     out.push(Item::Image(seal::place_impression(&imp, r, field)?));
                 }
             }
-            ItemDecl::Text { rect: r, text, style, on, when, empty, omitted, mayor, .. } => {
+            ItemDecl::Text {
+                rect: r,
+                text,
+                style,
+                on,
+                when,
+                empty,
+                omitted,
+                mayor,
+                ..
+            } => {
                 if !on.shows(v.first, v.last) {
                     return Ok(());
                 }
-                let ps = pieces(text).map_err(|e| Error::config(&t.id, format!("{key}.text"), e))?;
+                let ps =
+                    pieces(text).map_err(|e| Error::config(&t.id, format!("{key}.text"), e))?;
                 let dynamic = ps.iter().any(|p| match p {
-                    Piece::Ph(ph) => !(ph.name.starts_with("$muni.") || ph.name.starts_with("$layout.")),
+                    Piece::Ph(ph) => {
+                        !(ph.name.starts_with("$muni.") || ph.name.starts_with("$layout."))
+                    }
                     Piece::Lit(_) => false,
                 });
                 if (dynamic || conditional) == base {
                     return Ok(());
                 }
                 let r = rect(*r).translate(origin.0, origin.1);
-                let style = t.style(style.as_ref()).map_err(|e| Error::config(&t.id, format!("{key}.style"), e))?;
+                let style = t
+                    .style(style.as_ref())
+                    .map_err(|e| Error::config(&t.id, format!("{key}.style"), e))?;
                 let mut field_path = String::new();
                 let value = if let Some(w) = when.as_ref().filter(|w| !bound.options.contains(*w)) {
                     let _ = w;
@@ -294,7 +441,11 @@ impl Composer {
                                             continue;
                                         }
                                         any_present = true;
-                                        s.push_str(&format_value(val, ph.format.as_deref(), &path)?);
+                                        s.push_str(&format_value(
+                                            val,
+                                            ph.format.as_deref(),
+                                            &path,
+                                        )?);
                                     }
                                 }
                             }
@@ -309,14 +460,29 @@ impl Composer {
                 if value.is_empty() {
                     return Ok(());
                 }
-                let name = if field_path.is_empty() { format!("{}:{key}", t.id) } else { field_path };
+                let name = if field_path.is_empty() {
+                    format!("{}:{key}", t.id)
+                } else {
+                    field_path
+                };
                 let block = layout(self.fonts, &value, &style, r.w, r.h, &name)?;
                 out.items.extend(block.items_at(r.x, r.y));
                 if *mayor && base {
-                    let last = block.lines.iter().rev().flat_map(|l| l.units.iter().rev()).find(|u| u.ink.is_some());
+                    let last = block
+                        .lines
+                        .iter()
+                        .rev()
+                        .flat_map(|l| l.units.iter().rev())
+                        .find(|u| u.ink.is_some());
                     if let Some(u) = last {
                         let cell = u.cell.translate(r.x, r.y);
-                        out.items.extend(self.official_seal(ctx.muni, cell, style.mode == WritingMode::Vertical, t.seal.overlap, t)?);
+                        out.items.extend(self.official_seal(
+                            ctx.muni,
+                            cell,
+                            style.mode == WritingMode::Vertical,
+                            t.seal.overlap,
+                            t,
+                        )?);
                     }
                 }
             }
@@ -324,7 +490,14 @@ impl Composer {
         Ok(())
     }
 
-    fn official_seal(&self, m: &Municipality, last: Rect, vertical: bool, overlap: f32, t: &Template) -> Result<Vec<Item>> {
+    fn official_seal(
+        &self,
+        m: &Municipality,
+        last: Rect,
+        vertical: bool,
+        overlap: f32,
+        t: &Template,
+    ) -> Result<Vec<Item>> {
         let size = m.seal.size_mm;
         let mut tl = seal::seal_over_title(last, (size, size), vertical, overlap);
         tl.0 = tl.0.clamp(0.0, t.size[0] - size);
@@ -339,7 +512,10 @@ impl Composer {
 fn field_option<'t>(t: &'t Template, name: &str, in_entry: bool) -> Option<&'t String> {
     let top = t.fields.get(name);
     let item = if in_entry {
-        t.group.as_ref().and_then(|g| t.fields.get(&g.field)).and_then(|l| l.item.get(name))
+        t.group
+            .as_ref()
+            .and_then(|g| t.fields.get(&g.field))
+            .and_then(|l| l.item.get(name))
     } else {
         None
     };
@@ -347,7 +523,9 @@ fn field_option<'t>(t: &'t Template, name: &str, in_entry: bool) -> Option<&'t S
 }
 
 fn lookup<'a>(name: &str, entry: Option<&'a Record>, bound: &'a Bound) -> Option<&'a Value> {
-    entry.and_then(|e| e.get(name)).or_else(|| bound.fields.get(name))
+    entry
+        .and_then(|e| e.get(name))
+        .or_else(|| bound.fields.get(name))
 }
 
 fn date_style(format: Option<&str>) -> Option<DigitStyle> {
@@ -366,7 +544,9 @@ fn format_date(d: Date, format: Option<&str>, path: &str) -> Result<String> {
         Some("seireki") => Ok(format_seireki(d, DigitStyle::Arabic)),
         Some("seireki_kanji") => Ok(format_seireki(d, DigitStyle::Kanji)),
         f => {
-            let style = date_style(f).ok_or_else(|| Error::config("layout", path, "this format does not apply to a date"))?;
+            let style = date_style(f).ok_or_else(|| {
+                Error::config("layout", path, "this format does not apply to a date")
+            })?;
             format_wareki(d, style).map_err(|e| e.at(path))
         }
     }
@@ -379,7 +559,9 @@ fn format_text(s: &str, format: Option<&str>) -> String {
         Some("fullwidth") => fullwidth_digits(s),
         Some("upper") => s.to_uppercase(),
         Some("postal") if s.len() == 7 && s.is_ascii() => format!("〒{}-{}", &s[..3], &s[3..]),
-        Some("kojin_bango") if s.len() == 12 && s.is_ascii() => format!("{} {} {}", &s[..4], &s[4..8], &s[8..]),
+        Some("kojin_bango") if s.len() == 12 && s.is_ascii() => {
+            format!("{} {} {}", &s[..4], &s[4..8], &s[8..])
+        }
         _ => s.to_string(),
     }
 }
@@ -411,6 +593,12 @@ fn special(name: &str, format: Option<&str>, ctx: &Context<'_>) -> Result<String
         "muni.contact" => format_text(&m.contact, format),
         "muni.code" => m.code.clone(),
         "layout.title" => ctx.t.title.clone(),
-        _ => return Err(Error::config(&ctx.t.id, "", format!("unknown value ${name}"))),
+        _ => {
+            return Err(Error::config(
+                &ctx.t.id,
+                "",
+                format!("unknown value ${name}"),
+            ))
+        }
     })
 }

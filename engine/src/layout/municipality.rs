@@ -73,15 +73,24 @@ fn default_latent() -> String {
 impl Municipality {
     /// Parses and checks a profile.
     pub fn parse(file: &str, text: &str) -> Result<Municipality> {
-        let m: Municipality = toml::from_str(text).map_err(|e| Error::config(file, "", e.message().to_string()))?;
+        let m: Municipality =
+            toml::from_str(text).map_err(|e| Error::config(file, "", e.message().to_string()))?;
         if m.code.len() != 6 || !m.code.bytes().all(|b| b.is_ascii_digit()) {
             return Err(Error::config(file, "code", "団体コード must be six digits"));
         }
         if !(8.0..=40.0).contains(&m.seal.size_mm) {
-            return Err(Error::config(file, "seal.size_mm", "an official seal is 8 to 40 mm"));
+            return Err(Error::config(
+                file,
+                "seal.size_mm",
+                "an official seal is 8 to 40 mm",
+            ));
         }
         if m.seal.text.chars().count() == 0 && m.seal.image.is_none() {
-            return Err(Error::config(file, "seal", "give the seal's text or an image"));
+            return Err(Error::config(
+                file,
+                "seal",
+                "give the seal's text or an image",
+            ));
         }
         Ok(m)
     }

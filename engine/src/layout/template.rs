@@ -287,7 +287,9 @@ fn default_overlap() -> f32 {
 
 impl Default for SealPlacement {
     fn default() -> Self {
-        SealPlacement { overlap: default_overlap() }
+        SealPlacement {
+            overlap: default_overlap(),
+        }
     }
 }
 
@@ -363,7 +365,11 @@ impl Template {
         let mut chain: Vec<&StyleDecl> = Vec::new();
         let mut cur = match r {
             None => None,
-            Some(StyleRef::Named(n)) => Some(self.styles.get(n).ok_or_else(|| format!("no style named {n}"))?),
+            Some(StyleRef::Named(n)) => Some(
+                self.styles
+                    .get(n)
+                    .ok_or_else(|| format!("no style named {n}"))?,
+            ),
             Some(StyleRef::Inline(d)) => Some(d.as_ref()),
         };
         while let Some(d) = cur {
@@ -372,12 +378,19 @@ impl Template {
             }
             chain.push(d);
             cur = match &d.inherit {
-                Some(n) => Some(self.styles.get(n).ok_or_else(|| format!("no style named {n}"))?),
+                Some(n) => Some(
+                    self.styles
+                        .get(n)
+                        .ok_or_else(|| format!("no style named {n}"))?,
+                ),
                 None => None,
             };
         }
         chain.push(&self.base_style);
-        let mut s = TextStyle { mode: self.mode, ..TextStyle::default() };
+        let mut s = TextStyle {
+            mode: self.mode,
+            ..TextStyle::default()
+        };
         for d in chain.iter().rev() {
             apply(&mut s, d);
         }
@@ -393,14 +406,29 @@ impl Template {
             for (i, it) in items.iter().enumerate() {
                 let key = format!("{prefix}[{i}]");
                 match it {
-                    ItemDecl::Text { rect: r, text, style, when, .. } => {
+                    ItemDecl::Text {
+                        rect: r,
+                        text,
+                        style,
+                        when,
+                        ..
+                    } => {
                         if r[2] <= 0.0 || r[3] <= 0.0 {
-                            return bad(format!("{key}.rect"), "width and height must be positive".into());
+                            return bad(
+                                format!("{key}.rect"),
+                                "width and height must be positive".into(),
+                            );
                         }
-                        if !in_group && (r[0] < 0.0 || r[1] < 0.0 || r[0] + r[2] > self.size[0] || r[1] + r[3] > self.size[1]) {
+                        if !in_group
+                            && (r[0] < 0.0
+                                || r[1] < 0.0
+                                || r[0] + r[2] > self.size[0]
+                                || r[1] + r[3] > self.size[1])
+                        {
                             return bad(format!("{key}.rect"), "the box leaves the page".into());
                         }
-                        self.style(style.as_ref()).map_err(|m| Error::config(file, format!("{key}.style"), m))?;
+                        self.style(style.as_ref())
+                            .map_err(|m| Error::config(file, format!("{key}.style"), m))?;
                         if let Some(w) = when {
                             if !self.options.contains_key(w) {
                                 return bad(format!("{key}.when"), format!("no option named {w}"));
@@ -408,15 +436,22 @@ impl Template {
                         }
                         for p in placeholders(text) {
                             let p = p.map_err(|m| Error::config(file, format!("{key}.text"), m))?;
-                            self.check_placeholder(&p, in_group).map_err(|m| Error::config(file, format!("{key}.text"), m))?;
+                            self.check_placeholder(&p, in_group)
+                                .map_err(|m| Error::config(file, format!("{key}.text"), m))?;
                         }
                     }
                     ItemDecl::SealBox { field, rect: r, .. } => {
                         if self.fields.get(field).map(|f| f.kind) != Some(FieldKind::Image) {
-                            return bad(format!("{key}.field"), format!("{field} is not an image field"));
+                            return bad(
+                                format!("{key}.field"),
+                                format!("{field} is not an image field"),
+                            );
                         }
                         if r[2] <= 0.0 || r[3] <= 0.0 {
-                            return bad(format!("{key}.rect"), "width and height must be positive".into());
+                            return bad(
+                                format!("{key}.rect"),
+                                "width and height must be positive".into(),
+                            );
                         }
                     }
                     ItemDecl::Rule { width, .. } | ItemDecl::Frame { width, .. } => {
@@ -431,7 +466,10 @@ impl Template {
         check_items(&self.item, "item", false)?;
         if let Some(g) = &self.group {
             if self.fields.get(&g.field).map(|f| f.kind) != Some(FieldKind::List) {
-                return bad("group.field".into(), format!("{} is not a list field", g.field));
+                return bad(
+                    "group.field".into(),
+                    format!("{} is not a list field", g.field),
+                );
             }
             if g.per_page == 0 {
                 return bad("group.per_page".into(), "must be at least 1".into());
@@ -441,12 +479,16 @@ impl Template {
         for (name, f) in &self.fields {
             if let Some(o) = &f.option {
                 if !self.options.contains_key(o) {
-                    return bad(format!("fields.{name}.option"), format!("no option named {o}"));
+                    return bad(
+                        format!("fields.{name}.option"),
+                        format!("no option named {o}"),
+                    );
                 }
             }
         }
         for (name, s) in &self.styles {
-            self.style(Some(&StyleRef::Named(name.clone()))).map_err(|m| Error::config(file, format!("styles.{name}"), m))?;
+            self.style(Some(&StyleRef::Named(name.clone())))
+                .map_err(|m| Error::config(file, format!("styles.{name}"), m))?;
             if let Some(f) = &s.family {
                 if f.is_empty() {
                     return bad(format!("styles.{name}.family"), "empty".into());
@@ -456,14 +498,33 @@ impl Template {
         Ok(())
     }
 
-    fn check_placeholder(&self, p: &Placeholder, in_group: bool) -> std::result::Result<(), String> {
+    fn check_placeholder(
+        &self,
+        p: &Placeholder,
+        in_group: bool,
+    ) -> std::result::Result<(), String> {
         if let Some(name) = p.name.strip_prefix('$') {
             const KNOWN: [&str; 14] = [
-                "issue_date", "serial", "page", "pages", "muni.name", "muni.prefecture", "muni.mayor_title",
-                "muni.mayor_name", "muni.contact", "muni.code", "copy", "count", "muni.full_name", "layout.title",
+                "issue_date",
+                "serial",
+                "page",
+                "pages",
+                "muni.name",
+                "muni.prefecture",
+                "muni.mayor_title",
+                "muni.mayor_name",
+                "muni.contact",
+                "muni.code",
+                "copy",
+                "count",
+                "muni.full_name",
+                "layout.title",
             ];
             if !KNOWN.contains(&name) {
-                return Err(format!("unknown value ${name}; known: {}", KNOWN.join(", ")));
+                return Err(format!(
+                    "unknown value ${name}; known: {}",
+                    KNOWN.join(", ")
+                ));
             }
         } else {
             let decl = if in_group {
@@ -490,8 +551,19 @@ impl Template {
 
 /// Formatters a placeholder may name.
 pub(crate) const FORMATS: [&str; 13] = [
-    "wareki", "wareki_fw", "wareki_padded", "wareki_kanji", "wareki_daiji", "seireki", "seireki_kanji", "kanji",
-    "fullwidth", "postal", "kojin_bango", "upper", "daiji",
+    "wareki",
+    "wareki_fw",
+    "wareki_padded",
+    "wareki_kanji",
+    "wareki_daiji",
+    "seireki",
+    "seireki_kanji",
+    "kanji",
+    "fullwidth",
+    "postal",
+    "kojin_bango",
+    "upper",
+    "daiji",
 ];
 
 fn apply(s: &mut TextStyle, d: &StyleDecl) {
@@ -583,7 +655,10 @@ pub(crate) fn pieces(text: &str) -> std::result::Result<Vec<Piece<'_>>, String> 
         if name.is_empty() {
             return Err("empty placeholder {}".into());
         }
-        out.push(Piece::Ph(Placeholder { name: name.to_string(), format }));
+        out.push(Piece::Ph(Placeholder {
+            name: name.to_string(),
+            format,
+        }));
         rest = &tail[end + 1..];
     }
     if !rest.is_empty() {
@@ -618,16 +693,31 @@ mod tests {
     fn template_pieces() {
         let p = pieces("{name}（{birth_date|wareki}生）{{x}}").unwrap();
         assert_eq!(p.len(), 6);
-        assert_eq!(p[2], Piece::Ph(Placeholder { name: "birth_date".into(), format: Some("wareki".into()) }));
+        assert_eq!(
+            p[2],
+            Piece::Ph(Placeholder {
+                name: "birth_date".into(),
+                format: Some("wareki".into())
+            })
+        );
         assert!(pieces("{unclosed").is_err());
     }
 
     #[test]
     fn errors_name_file_and_key() {
         let text = "id = \"x\"\ntitle = \"t\"\ncertificate = \"c\"\nmode = \"horizontal\"\n[fields]\nname = { type = \"text\" }\n[[item]]\nkind = \"text\"\nrect = [10, 10, 50, 10]\ntext = \"{nam}\"\n";
-        let e = Template::parse("layouts/x.toml", text).unwrap_err().to_string();
-        assert!(e.contains("layouts/x.toml") && e.contains("item[0].text") && e.contains("no field named nam"), "{e}");
-        let e = Template::parse("layouts/x.toml", "id = 1").unwrap_err().to_string();
+        let e = Template::parse("layouts/x.toml", text)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("layouts/x.toml")
+                && e.contains("item[0].text")
+                && e.contains("no field named nam"),
+            "{e}"
+        );
+        let e = Template::parse("layouts/x.toml", "id = 1")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("layouts/x.toml") && e.contains("line 1"), "{e}");
     }
 }

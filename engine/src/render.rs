@@ -1,0 +1,155 @@
+//! The whole flow for one request: bind → compose → (paint) → encode. One `Renderer` serves
+//! every thread; its caches (static page bases, glyphs, PDF bases) fill once and are shared.
+
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::layout::{Catalog, Composer, Request};
+use crate::output::pdf::{PdfOptions, PdfWriter};
+use crate::output::png::{encode_png, ColorMode, PngOptions};
+use crate::paint::Painter;
+use crate::text::FontDb;
+use crate::Document;
+
+/// Output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Vector PDF, every page in one file.
+    Pdf,
+    /// One PNG per page.
+    Png,
+}
+
+/// How to encode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputOptions {
+    /// Format. Default: PDF.
+    pub format: Format,
+    /// Raster resolution (PNG). Default: 300.
+    pub dpi: u32,
+    /// PNG pixel format. Default: grey.
+    pub color: ColorMode,
+}
+
+impl Default for OutputOptions {
+    fn default() -> Self {
+        OutputOptions {
+            format: Format::Pdf,
+            dpi: 300,
+            color: ColorMode::Gray,
+        }
+    }
+}
+
+/// Lowest and highest raster resolution accepted.
+pub const DPI_RANGE: (u32, u32) = (50, 1200);
+
+/// What a render produced.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rendered {
+    /// One PDF, or one PNG per page.
+    pub files: Vec<Vec<u8>>,
+    /// Number of pages.
+    pub pages: usize,
+}
+
+/// Renders requests.
+pub struct Renderer {
+    fonts: &'static FontDb,
+    composer: Composer,
+    painter: Painter,
+    pdf: PdfWriter,
+}
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renderer").finish_non_exhaustive()
+    }
+}
+
+impl Renderer {
+    /// A renderer over a catalog.
+    pub fn new(fonts: &'static FontDb, catalog: Arc<Catalog>) -> Renderer {
+        Renderer {
+            fonts,
+            composer: Composer::new(fonts, catalog),
+            painter: Painter::new(fonts),
+            pdf: PdfWriter::new(fonts),
+        }
+    }
+
+    /// The catalog.
+    pub fn catalog(&self) -> &Catalog {
+        self.composer.catalog()
+    }
+
+    /// The fonts.
+    pub fn fonts(&self) -> &'static FontDb {
+        self.fonts
+    }
+
+    /// The composer.
+    pub fn composer(&self) -> &Composer {
+        &self.composer
+    }
+
+    /// The painter.
+    pub fn painter(&self) -> &Painter {
+        &self.painter
+    }
+
+    /// Binds and composes a request into its display list.
+    pub fn compose(&self, req: &Request<'_>) -> Result<Document> {
+        self.composer.compose(req)
+    }
+
+    /// Encodes a composed document.
+    pub fn encode(&self, doc: &Document, title: &str, out: &OutputOptions) -> Result<Rendered> {
+        let pages = doc.pages.len();
+        let files = match out.format {
+            Format::Pdf => vec![self.pdf.write(
+                doc,
+                &PdfOptions {
+                    title: Some(title.to_string()),
+                    creation_date: None,
+                },
+            )?],
+            Format::Png => {
+                if out.dpi < DPI_RANGE.0 || out.dpi > DPI_RANGE.1 {
+                    return Err(Error::input(
+                        "dpi",
+                        format!(
+                            "expected a resolution from {} to {} dpi",
+                            DPI_RANGE.0, DPI_RANGE.1
+                        ),
+                    ));
+                }
+                let opts = PngOptions {
+                    color: out.color,
+                    ..PngOptions::default()
+                };
+                doc.pages
+                    .iter()
+                    .map(|p| encode_png(&self.painter.paint_page(p, out.dpi), &opts))
+                    .collect::<Result<Vec<_>>>()?
+            }
+        };
+        Ok(Rendered { files, pages })
+    }
+
+    /// The whole flow.
+    pub fn render(&self, req: &Request<'_>, out: &OutputOptions) -> Result<Rendered> {
+        if out.format == Format::Png && (out.dpi < DPI_RANGE.0 || out.dpi > DPI_RANGE.1) {
+            return Err(Error::input(
+                "dpi",
+                format!(
+                    "expected a resolution from {} to {} dpi",
+                    DPI_RANGE.0, DPI_RANGE.1
+                ),
+            ));
+        }
+        let doc = self.compose(req)?;
+        let title = self.catalog().layout(req.layout)?.title.clone();
+        self.encode(&doc, &title, out)
+    }
+}
