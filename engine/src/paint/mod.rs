@@ -219,4 +219,5 @@ impl Painter {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests;

@@ -362,6 +362,7 @@ fn resample_into(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
