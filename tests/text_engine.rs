@@ -2,6 +2,8 @@
 //! 縦中横, kinsoku, 均等割り, fallback and IVS, missing glyphs, a corpus in both modes, and
 //! Chromium's placement of the same strings.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use shomei_engine::geom::Rect;
 use shomei_engine::text::{
     layout, Align, FitStep, FontDb, PlacedUnit, TextBlock, TextStyle, WritingMode,

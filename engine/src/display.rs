@@ -69,7 +69,14 @@ impl Glyph {
         let flip = Affine::scale(s, -s);
         let rot = if self.rot90 {
             // 90° clockwise on a y-down page: (x, y) → (−y, x).
-            Affine { a: 0.0, b: 1.0, c: -1.0, d: 0.0, e: 0.0, f: 0.0 }
+            Affine {
+                a: 0.0,
+                b: 1.0,
+                c: -1.0,
+                d: 0.0,
+                e: 0.0,
+                f: 0.0,
+            }
         } else {
             Affine::IDENTITY
         };

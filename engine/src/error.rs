@@ -6,7 +6,10 @@ use std::fmt;
 
 /// The code points of a cluster, written `U+20BB7 U+E0100`.
 pub fn code_points(s: &str) -> String {
-    s.chars().map(|c| format!("U+{:04X}", c as u32)).collect::<Vec<_>>().join(" ")
+    s.chars()
+        .map(|c| format!("U+{:04X}", c as u32))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Everything that can go wrong between a request and its bytes.
@@ -69,12 +72,23 @@ pub enum Error {
 impl Error {
     /// An input error for `field`.
     pub fn input(field: impl Into<String>, expected: impl Into<String>) -> Self {
-        Error::Input { field: field.into(), expected: expected.into() }
+        Error::Input {
+            field: field.into(),
+            expected: expected.into(),
+        }
     }
 
     /// A configuration error.
-    pub fn config(file: impl Into<String>, key: impl Into<String>, message: impl Into<String>) -> Self {
-        Error::Config { file: file.into(), key: key.into(), message: message.into() }
+    pub fn config(
+        file: impl Into<String>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Config {
+            file: file.into(),
+            key: key.into(),
+            message: message.into(),
+        }
     }
 
     /// A short machine-readable kind (`input`, `missing_glyph`, `overflow` …).
@@ -108,10 +122,10 @@ impl Error {
             Error::Input { field, .. }
             | Error::MissingGlyph { field, .. }
             | Error::Overflow { field, .. }
-            | Error::Image { field, .. } => {
-                if field.is_empty() {
-                    *field = name.to_string();
-                }
+            | Error::Image { field, .. }
+                if field.is_empty() =>
+            {
+                *field = name.to_string();
             }
             _ => {}
         }
@@ -129,7 +143,12 @@ impl fmt::Display for Error {
                  added to the fallback chain, or send the registered MJ/IVS sequence",
                 clusters.join(", ")
             ),
-            Error::Overflow { field, needed_mm, room_mm, lines } => write!(
+            Error::Overflow {
+                field,
+                needed_mm,
+                room_mm,
+                lines,
+            } => write!(
                 f,
                 "{field}: does not fit its box even at the smallest size allowed: needs \
                  {needed_mm:.1} mm in {} line(s), the box has {room_mm:.1} mm in {} line(s); \

@@ -89,7 +89,11 @@ impl Rect {
 
     /// Moved by (dx, dy).
     pub fn translate(&self, dx: f32, dy: f32) -> Rect {
-        Rect { x: self.x + dx, y: self.y + dy, ..*self }
+        Rect {
+            x: self.x + dx,
+            y: self.y + dy,
+            ..*self
+        }
     }
 }
 
@@ -112,11 +116,21 @@ pub struct Affine {
 
 impl Affine {
     /// The identity transform.
-    pub const IDENTITY: Affine = Affine { a: 1.0, b: 0.0, c: 0.0, d: 1.0, e: 0.0, f: 0.0 };
+    pub const IDENTITY: Affine = Affine {
+        a: 1.0,
+        b: 0.0,
+        c: 0.0,
+        d: 1.0,
+        e: 0.0,
+        f: 0.0,
+    };
 
     /// Applies the transform to a point.
     pub fn apply(&self, x: f32, y: f32) -> (f32, f32) {
-        (self.a * x + self.c * y + self.e, self.b * x + self.d * y + self.f)
+        (
+            self.a * x + self.c * y + self.e,
+            self.b * x + self.d * y + self.f,
+        )
     }
 
     /// `self` after `first`: the point goes through `first`, then through `self`.
@@ -133,11 +147,19 @@ impl Affine {
 
     /// Uniform scale.
     pub fn scale(sx: f32, sy: f32) -> Affine {
-        Affine { a: sx, d: sy, ..Affine::IDENTITY }
+        Affine {
+            a: sx,
+            d: sy,
+            ..Affine::IDENTITY
+        }
     }
 
     /// Translation.
     pub fn translate(x: f32, y: f32) -> Affine {
-        Affine { e: x, f: y, ..Affine::IDENTITY }
+        Affine {
+            e: x,
+            f: y,
+            ..Affine::IDENTITY
+        }
     }
 }

@@ -44,11 +44,14 @@ struct Variant {
     last: bool,
 }
 
+/// Cache key of a static page base: layout id, municipality id, page variant.
+type BaseKey = (String, String, Variant);
+
 /// Composes documents; caches the static part of pages.
 pub struct Composer {
     fonts: &'static FontDb,
     catalog: Arc<Catalog>,
-    bases: RwLock<HashMap<(String, String, Variant), (Arc<Layer>, u64)>>,
+    bases: RwLock<HashMap<BaseKey, (Arc<Layer>, u64)>>,
 }
 
 impl std::fmt::Debug for Composer {

@@ -633,14 +633,14 @@ pub(crate) fn pieces(text: &str) -> std::result::Result<Vec<Piece<'_>>, String> 
         if !lit.is_empty() {
             out.push(Piece::Lit(lit));
         }
-        if tail.starts_with("{{") {
+        if let Some(r) = tail.strip_prefix("{{") {
             out.push(Piece::Lit("{"));
-            rest = &tail[2..];
+            rest = r;
             continue;
         }
-        if tail.starts_with("}}") {
+        if let Some(r) = tail.strip_prefix("}}") {
             out.push(Piece::Lit("}"));
-            rest = &tail[2..];
+            rest = r;
             continue;
         }
         if tail.starts_with('}') {

@@ -73,7 +73,10 @@ impl FontFace {
 
 impl std::fmt::Debug for FontFace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("FontFace").field("id", &self.id).field("file", &self.file).finish()
+        f.debug_struct("FontFace")
+            .field("id", &self.id)
+            .field("file", &self.file)
+            .finish()
     }
 }
 
@@ -125,7 +128,10 @@ static DEFAULT_DB: OnceLock<std::result::Result<FontDb, Error>> = OnceLock::new(
 impl FontDb {
     /// The process-wide database loaded from [`default_font_dir`], loaded on first use.
     pub fn shared() -> Result<&'static FontDb> {
-        DEFAULT_DB.get_or_init(|| FontDb::load(&default_font_dir())).as_ref().map_err(Clone::clone)
+        DEFAULT_DB
+            .get_or_init(|| FontDb::load(&default_font_dir()))
+            .as_ref()
+            .map_err(Clone::clone)
     }
 
     /// Loads `dir/fonts.toml` and every face it names. Each file is read once and kept for the
@@ -141,8 +147,8 @@ impl FontDb {
         let manifest_name = manifest_path.display().to_string();
         let text = std::fs::read_to_string(&manifest_path)
             .map_err(|e| Error::config(&manifest_name, "", format!("cannot read: {e}")))?;
-        let manifest: Manifest = toml::from_str(&text)
-            .map_err(|e| Error::config(&manifest_name, "", e.to_string()))?;
+        let manifest: Manifest =
+            toml::from_str(&text).map_err(|e| Error::config(&manifest_name, "", e.to_string()))?;
         let mut faces = Vec::new();
         let mut ids = BTreeMap::new();
         let all = manifest
@@ -153,15 +159,23 @@ impl FontDb {
             .collect::<Vec<_>>();
         for (i, (id, path)) in all.iter().enumerate() {
             let file = path.display().to_string();
-            let bytes = std::fs::read(path)
-                .map_err(|e| Error::Font { file: file.clone(), message: format!("cannot read: {e}") })?;
+            let bytes = std::fs::read(path).map_err(|e| Error::Font {
+                file: file.clone(),
+                message: format!("cannot read: {e}"),
+            })?;
             let data: &'static [u8] = Box::leak(bytes.into_boxed_slice());
-            let face = rustybuzz::Face::from_slice(data, 0)
-                .ok_or_else(|| Error::Font { file: file.clone(), message: "not a font".into() })?;
+            let face = rustybuzz::Face::from_slice(data, 0).ok_or_else(|| Error::Font {
+                file: file.clone(),
+                message: "not a font".into(),
+            })?;
             let fid = FontId::try_from(i)
                 .map_err(|_| Error::config(&manifest_name, "font", "too many fonts"))?;
             if ids.insert(id.clone(), fid).is_some() {
-                return Err(Error::config(&manifest_name, format!("font[{i}].id"), format!("duplicate id {id}")));
+                return Err(Error::config(
+                    &manifest_name,
+                    format!("font[{i}].id"),
+                    format!("duplicate id {id}"),
+                ));
             }
             let file_name = path
                 .file_name()
@@ -180,7 +194,11 @@ impl FontDb {
             let mut chain = Vec::new();
             for (k, id) in fam.chain.iter().enumerate() {
                 let fid = ids.get(id).ok_or_else(|| {
-                    Error::config(&manifest_name, format!("family.{name}.chain[{k}]"), format!("unknown font id {id}"))
+                    Error::config(
+                        &manifest_name,
+                        format!("family.{name}.chain[{k}]"),
+                        format!("unknown font id {id}"),
+                    )
                 })?;
                 chain.push(*fid);
             }
@@ -190,11 +208,19 @@ impl FontDb {
                 }
             }
             if chain.is_empty() {
-                return Err(Error::config(&manifest_name, format!("family.{name}.chain"), "empty chain"));
+                return Err(Error::config(
+                    &manifest_name,
+                    format!("family.{name}.chain"),
+                    "empty chain",
+                ));
             }
             families.insert(name.clone(), chain);
         }
-        Ok(FontDb { faces, families, dir: dir.to_path_buf() })
+        Ok(FontDb {
+            faces,
+            families,
+            dir: dir.to_path_buf(),
+        })
     }
 
     /// The face with this id.
@@ -227,7 +253,10 @@ impl FontDb {
 
     /// The face id for a manifest id.
     pub fn by_id(&self, id: &str) -> Option<FontId> {
-        self.faces.iter().position(|f| f.id == id).and_then(|i| FontId::try_from(i).ok())
+        self.faces
+            .iter()
+            .position(|f| f.id == id)
+            .and_then(|i| FontId::try_from(i).ok())
     }
 
     /// The directory the fonts came from.

@@ -26,10 +26,9 @@ impl Orientation {
 
 /// The UAX #50 orientation of `c`, with the AJ1 practice for ；(upright in AJ1 fonts).
 pub fn orientation(c: char) -> Orientation {
-    match c {
-        // AJ1 fonts keep the full-width semicolon upright (W3C JL-TF note on UAX #50).
-        '\u{FF1B}' => return Orientation::Upright,
-        _ => {}
+    // AJ1 fonts keep the full-width semicolon upright (W3C JL-TF note on UAX #50).
+    if c == '\u{FF1B}' {
+        return Orientation::Upright;
     }
     match CodePointMapData::<VerticalOrientation>::new().get(c) {
         VerticalOrientation::Upright => Orientation::Upright,
