@@ -346,7 +346,7 @@ pub(crate) fn isolate(rgb: &[u8], w: u32, h: u32) -> Option<Isolated> {
         for (((o, &p), &q), &r) in proj[b..b + wu].iter_mut().zip(ra).zip(rb).zip(rc) {
             let s = u32::from(p) + u32::from(q) + u32::from(r);
             // (s + 4) / 9 without a division: 7282 / 65536 ≈ 1/9 (exact for s ≤ 2295).
-            let v = ((s + 4) * 7282 >> 16) as u8;
+            let v = (((s + 4) * 7282) >> 16) as u8;
             *o = v;
             sh[usize::from(v)] += 1;
         }
