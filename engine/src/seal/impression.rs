@@ -259,8 +259,14 @@ pub(crate) fn isolate(rgb: &[u8], w: u32, h: u32) -> Option<Isolated> {
     let rgb = &rgb[..n * 3];
 
     // 1. Paper: the most common level of each channel (smoothed histogram).
+    // Passes 1 and 2 estimate colours: every other pixel of every other row is plenty.
+    let sample = || {
+        rgb.chunks_exact(wu * 3)
+            .step_by(2)
+            .flat_map(|row| row.chunks_exact(3).step_by(2))
+    };
     let mut hist = [[0u32; 256]; 3];
-    for p in rgb.chunks_exact(3) {
+    for p in sample() {
         hist[0][usize::from(p[0])] += 1;
         hist[1][usize::from(p[1])] += 1;
         hist[2][usize::from(p[2])] += 1;
@@ -281,7 +287,7 @@ pub(crate) fn isolate(rgb: &[u8], w: u32, h: u32) -> Option<Isolated> {
     const DB: usize = 443;
     let mut dh = vec![0u64; DB];
     let mut dsum = vec![[0u64; 3]; DB];
-    for p in rgb.chunks_exact(3) {
+    for p in sample() {
         let (dr, dg, db) = (
             i32::from(p[0]) - paper[0],
             i32::from(p[1]) - paper[1],
@@ -305,9 +311,7 @@ pub(crate) fn isolate(rgb: &[u8], w: u32, h: u32) -> Option<Isolated> {
     if cnt == 0 {
         return None;
     }
-    let dir: Vec<f32> = (0..3)
-        .map(|c| acc[c] as f32 / cnt as f32 - paper[c] as f32)
-        .collect();
+    let dir = [0, 1, 2].map(|c| acc[c] as f32 / cnt as f32 - paper[c] as f32);
     let contrast = (dir[0] * dir[0] + dir[1] * dir[1] + dir[2] * dir[2]).sqrt();
     if contrast < 40.0 {
         return None;
@@ -315,10 +319,7 @@ pub(crate) fn isolate(rgb: &[u8], w: u32, h: u32) -> Option<Isolated> {
     // Direction in 1/256ths, scaled so the ink lands near 232 and paper at PAPER_LEVEL (its
     // noise is seen on both sides, not clipped at 0).
     let k = (200.0 / contrast).min(1.0);
-    let u: Vec<i32> = dir
-        .iter()
-        .map(|d| (d / contrast * k * 256.0).round() as i32)
-        .collect();
+    let u = dir.map(|d| (d / contrast * k * 256.0).round() as i32);
 
     // 3. Projection, then a 3×3 box (separable: row sums, then column sums).
     let mut proj = vec![0u8; n];
@@ -330,22 +331,27 @@ pub(crate) fn isolate(rgb: &[u8], w: u32, h: u32) -> Option<Isolated> {
     }
     let mut rows = vec![0u16; n];
     for (src, dst) in proj.chunks_exact(wu).zip(rows.chunks_exact_mut(wu)) {
-        for x in 0..wu {
-            let l = src[x.saturating_sub(1)];
-            let r = src[(x + 1).min(wu - 1)];
-            dst[x] = u16::from(l) + u16::from(src[x]) + u16::from(r);
+        // Edges repeat their pixel; the interior is a plain sliding sum.
+        let at = |x: usize| u16::from(src[x.min(wu - 1)]);
+        dst[0] = at(0) * 2 + at(1);
+        dst[wu - 1] = at(wu.saturating_sub(2)) + at(wu - 1) * 2;
+        for (d, win) in dst[1..].iter_mut().zip(src.windows(3)) {
+            *d = u16::from(win[0]) + u16::from(win[1]) + u16::from(win[2]);
         }
     }
-    let mut sh = [0u64; 256];
+    let mut sh = [0u32; 256];
     for y in 0..hu {
         let (a, b, c) = (y.saturating_sub(1) * wu, y * wu, (y + 1).min(hu - 1) * wu);
-        for x in 0..wu {
-            let s = u32::from(rows[a + x]) + u32::from(rows[b + x]) + u32::from(rows[c + x]);
-            let v = ((s + 4) / 9) as u8;
-            proj[b + x] = v;
+        let (ra, rb, rc) = (&rows[a..a + wu], &rows[b..b + wu], &rows[c..c + wu]);
+        for (((o, &p), &q), &r) in proj[b..b + wu].iter_mut().zip(ra).zip(rb).zip(rc) {
+            let s = u32::from(p) + u32::from(q) + u32::from(r);
+            // (s + 4) / 9 without a division: 7282 / 65536 ≈ 1/9 (exact for s ≤ 2295).
+            let v = (((s + 4) * 7282) >> 16) as u8;
+            *o = v;
             sh[usize::from(v)] += 1;
         }
     }
+    let sh: Vec<u64> = sh.iter().map(|&c| u64::from(c)).collect();
 
     // 4. Levels. Paper: the histogram's peak, its noise measured on the side away from the
     // ink (which ink never reaches). Ink: the median above Otsu's split.
@@ -378,16 +384,9 @@ pub(crate) fn isolate(rgb: &[u8], w: u32, h: u32) -> Option<Isolated> {
         return None;
     }
     let hi = lo + (0.5 * (m - lo)).max(8.0);
-    #[cfg(test)]
-    if std::env::var_os("SEAL_DEBUG").is_some() {
-        eprintln!("paper {paper:?} dir {dir:?} t2 {t2} peak {peak} sd {sd:.2} lo {lo:.1} hi {hi:.1} m {m}");
-    }
     let mut ramp = [0u8; 256];
     for (v, r) in ramp.iter_mut().enumerate() {
         *r = (((v as f32 - lo) / (hi - lo)).clamp(0.0, 1.0) * 255.0).round() as u8;
-    }
-    for v in proj.iter_mut() {
-        *v = ramp[usize::from(*v)];
     }
     let mut cov = proj;
 
@@ -398,22 +397,33 @@ pub(crate) fn isolate(rgb: &[u8], w: u32, h: u32) -> Option<Isolated> {
     for y in 0..hu {
         for x in 0..wu {
             let i = y * wu + x;
-            if cov[i] == 0 {
+            // The ramp is applied here, in the same pass.
+            let c = ramp[usize::from(cov[i])];
+            cov[i] = c;
+            if c == 0 {
                 continue;
             }
-            let mut lab = 0u32;
-            if x > 0 {
-                join(&mut parent, &mut lab, labels[i - 1]);
-            }
-            if y > 0 {
+            // Decision tree for 8-connectivity: N already joins NW and NE; W joins NW.
+            let w_ = if x > 0 { labels[i - 1] } else { 0 };
+            let (nw, n_, ne) = if y > 0 {
                 let up = i - wu;
-                if x > 0 {
-                    join(&mut parent, &mut lab, labels[up - 1]);
-                }
-                join(&mut parent, &mut lab, labels[up]);
-                if x + 1 < wu {
-                    join(&mut parent, &mut lab, labels[up + 1]);
-                }
+                (
+                    if x > 0 { labels[up - 1] } else { 0 },
+                    labels[up],
+                    if x + 1 < wu { labels[up + 1] } else { 0 },
+                )
+            } else {
+                (0, 0, 0)
+            };
+            let mut lab = 0u32;
+            if n_ != 0 {
+                lab = n_;
+            } else if w_ != 0 {
+                lab = w_;
+                join(&mut parent, &mut lab, ne);
+            } else {
+                join(&mut parent, &mut lab, nw);
+                join(&mut parent, &mut lab, ne);
             }
             if lab == 0 {
                 lab = parent.len() as u32;
@@ -422,15 +432,18 @@ pub(crate) fn isolate(rgb: &[u8], w: u32, h: u32) -> Option<Isolated> {
             labels[i] = lab;
         }
     }
+    // Every label points at a smaller one or itself, so one forward sweep resolves roots.
+    for l in 0..parent.len() {
+        let p = parent[l] as usize;
+        parent[l] = parent[p];
+    }
     let mut mass = vec![0u64; parent.len()];
     let mut total = 0u64;
-    for i in 0..n {
-        let l = labels[i];
-        if l != 0 {
-            let r = find(&mut parent, l);
-            labels[i] = r;
-            mass[r as usize] += u64::from(cov[i]);
-            total += u64::from(cov[i]);
+    for (l, &c) in labels.iter_mut().zip(cov.iter()) {
+        if *l != 0 {
+            *l = parent[*l as usize];
+            mass[*l as usize] += u64::from(c);
+            total += u64::from(c);
         }
     }
     let keep_min = (total / 4000).max(255 * 5);
@@ -503,9 +516,10 @@ fn join(parent: &mut [u32], lab: &mut u32, l: u32) {
     }
 }
 
-/// The impression as a red image centred in `seal_box` at its registered physical size (never
-/// scaled to the box). Errors when the impression is larger than the box.
-pub fn place_impression(imp: &Impression, seal_box: Rect, field: &str) -> Result<Image> {
+/// The impression as an image in the layout's `ink` ([`Ink::Red`] for 朱肉) centred in
+/// `seal_box` at its registered physical size (never scaled to the box). Errors when the
+/// impression is larger than the box.
+pub fn place_impression(imp: &Impression, seal_box: Rect, ink: Ink, field: &str) -> Result<Image> {
     let (w, h) = imp.size_mm();
     if w > seal_box.w + 1e-3 || h > seal_box.h + 1e-3 {
         return Err(image_err(
@@ -528,6 +542,6 @@ pub fn place_impression(imp: &Impression, seal_box: Rect, field: &str) -> Result
         px_w: imp.px_w,
         px_h: imp.px_h,
         coverage: imp.coverage.clone(),
-        ink: Ink::Red,
+        ink,
     })
 }

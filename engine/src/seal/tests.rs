@@ -48,9 +48,6 @@ fn score(s: &Scan, imp: &Impression) -> (f64, f64) {
             if t >= 128 {
                 ink += 1;
                 kept += u64::from(out(x, y) >= 128);
-                if out(x, y) < 128 && std::env::var_os("SEAL_DEBUG").is_some() {
-                    eprintln!("miss t={t} out={} x={x} y={y}", out(x, y));
-                }
             }
             // Background: no ink within the blur's reach (3 px).
             let clear = (y.saturating_sub(3)..(y + 4).min(h)).all(|yy| {
@@ -124,8 +121,14 @@ fn impression_is_placed_centred_at_true_size_in_red() {
     let png = rasterise_for_registration(&items, 300, 4).unwrap();
     let imp = decode_impression(&png, ImpressionScale::SizeMm(15.0), "seal_impression").unwrap();
     let bx = Rect::from_xywh(100.0, 50.0, 30.0, 30.0);
-    let img = place_impression(&imp, bx, "seal_impression").unwrap();
+    let img = place_impression(&imp, bx, Ink::Red, "seal_impression").unwrap();
     assert_eq!(img.ink, Ink::Red);
+    assert_eq!(
+        place_impression(&imp, bx, Ink::Black, "seal_impression")
+            .unwrap()
+            .ink,
+        Ink::Black
+    );
     let k = imp.mm_per_px;
     assert!(
         (img.rect.w - imp.px_w as f32 * k).abs() < 1e-4,
@@ -148,6 +151,7 @@ fn rejects_an_impression_larger_than_the_box() {
     let e = place_impression(
         &imp,
         Rect::from_xywh(0.0, 0.0, 14.0, 20.0),
+        Ink::Red,
         "seal_impression",
     )
     .unwrap_err();
@@ -258,6 +262,12 @@ fn rejects_a_scan_without_ink() {
     let png = encode_png(&blank.rgb, blank.w, blank.h, 150).unwrap();
     let e = decode_impression(&png, ImpressionScale::Dpi(150.0), "imp").unwrap_err();
     assert!(e.to_string().contains("no ink found"), "{e}");
+    // Degenerate sizes do not panic.
+    for (w, h) in [(1, 1), (2, 1), (1, 3), (3, 2)] {
+        let png = encode_png(&vec![128u8; (w * h * 3) as usize], w, h, 300).unwrap();
+        let e = decode_impression(&png, ImpressionScale::Dpi(300.0), "imp").unwrap_err();
+        assert!(e.to_string().contains("no ink found"), "{w}×{h}: {e}");
+    }
 }
 
 #[test]
@@ -347,6 +357,16 @@ fn look_at_the_seals() {
         );
         look_grey(&format!("marume_15mm_{seed}"), &cov.data, cov.w, cov.h);
     }
+    let spec = KakuinSpec {
+        texture_seed: Some(2025),
+        ..KakuinSpec::new("見本市長之印", 21.0)
+    };
+    let (cov, _) = render(
+        &kakuin(&spec, (0.0, 0.0)).unwrap(),
+        Rect::from_xywh(10.5, -0.5, 11.0, 11.0),
+        1200,
+    );
+    look_grey("kakuin_textured_detail_1200dpi", &cov.data, cov.w, cov.h);
     let png = rasterise_for_registration(&marume("見本", 15.0, 1).unwrap(), 600, 1).unwrap();
     std::fs::write("/tmp/seal/registration_scan_600dpi.png", png).unwrap();
 }
