@@ -378,7 +378,7 @@ impl Composer {
                         }
                     };
                     let imp = seal::decode_impression(&img.bytes, scale, field)?;
-                    out.push(Item::Image(seal::place_impression(&imp, r, field)?));
+                    out.push(Item::Image(seal::place_impression(&imp, r, Ink::Red, field)?));
                 }
             }
             ItemDecl::Text {
