@@ -17,10 +17,15 @@ fn bench(c: &mut Criterion) {
     let r = Renderer::new(FontDb::shared().unwrap(), Arc::new(catalog));
     let ids: Vec<String> = r.catalog().layouts().map(|t| t.id.clone()).collect();
     let mut g = c.benchmark_group("render");
-    g.sample_size(10).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
     for id in &ids {
-        let path = default_layout_dir().join("samples").join(format!("{id}.json"));
-        let data: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let path = default_layout_dir()
+            .join("samples")
+            .join(format!("{id}.json"));
+        let data: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let req = Request {
             layout: id,
             municipality: "mihon-shi",
@@ -31,12 +36,34 @@ fn bench(c: &mut Criterion) {
         };
         let pages = r.compose(&req).unwrap().pages.len();
         for (label, out) in [
-            ("pdf", OutputOptions { format: Format::Pdf, ..OutputOptions::default() }),
-            ("png300", OutputOptions { format: Format::Png, dpi: 300, ..OutputOptions::default() }),
-            ("png600", OutputOptions { format: Format::Png, dpi: 600, ..OutputOptions::default() }),
+            (
+                "pdf",
+                OutputOptions {
+                    format: Format::Pdf,
+                    ..OutputOptions::default()
+                },
+            ),
+            (
+                "png300",
+                OutputOptions {
+                    format: Format::Png,
+                    dpi: 300,
+                    ..OutputOptions::default()
+                },
+            ),
+            (
+                "png600",
+                OutputOptions {
+                    format: Format::Png,
+                    dpi: 600,
+                    ..OutputOptions::default()
+                },
+            ),
         ] {
             r.render(&req, &out).unwrap();
-            g.bench_function(format!("{id}/{label}/{pages}p"), |b| b.iter(|| r.render(&req, &out).unwrap()));
+            g.bench_function(format!("{id}/{label}/{pages}p"), |b| {
+                b.iter(|| r.render(&req, &out).unwrap())
+            });
         }
     }
     g.finish();

@@ -164,17 +164,27 @@ pub(crate) fn run(a: TextArgs) -> Result<(), Error> {
 }
 
 /// Paints the box (its outline in light grey is not drawn: only the text) and writes a PNG.
-fn write_png(db: &'static FontDb, block: &shomei_engine::text::TextBlock, size: (f32, f32), dpi: u32, path: &std::path::Path) -> Result<(), Error> {
+fn write_png(
+    db: &'static FontDb,
+    block: &shomei_engine::text::TextBlock,
+    size: (f32, f32),
+    dpi: u32,
+    path: &std::path::Path,
+) -> Result<(), Error> {
     use shomei_engine::display::Layer;
     use shomei_engine::output::png::{encode_png, PngOptions};
     use shomei_engine::paint::{Painter, Planes};
     if !(50..=1200).contains(&dpi) {
-        return Err(Error::input("--dpi", "expected a resolution from 50 to 1200 dpi"));
+        return Err(Error::input(
+            "--dpi",
+            "expected a resolution from 50 to 1200 dpi",
+        ));
     }
     let mut layer = Layer::default();
     layer.items.extend(block.items_at(0.0, 0.0));
     let mut planes = Planes::new(size, dpi);
     Painter::new(db).paint_layer(&mut planes, &layer);
     let bytes = encode_png(&planes, &PngOptions::default())?;
-    std::fs::write(path, bytes).map_err(|e| Error::Encode(format!("cannot write {}: {e}", path.display())))
+    std::fs::write(path, bytes)
+        .map_err(|e| Error::Encode(format!("cannot write {}: {e}", path.display())))
 }

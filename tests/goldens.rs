@@ -20,7 +20,9 @@ const PIXEL_TOLERANCE: u8 = 24;
 const MAX_DIFFERING: f64 = 0.0005;
 
 fn decode(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
-    let mut r = png::Decoder::new(std::io::Cursor::new(bytes)).read_info().unwrap();
+    let mut r = png::Decoder::new(std::io::Cursor::new(bytes))
+        .read_info()
+        .unwrap();
     let mut buf = vec![0; r.output_buffer_size().unwrap()];
     let info = r.next_frame(&mut buf).unwrap();
     assert_eq!(info.color_type, png::ColorType::Grayscale);
@@ -48,8 +50,11 @@ fn goldens_match() {
     let mut failures = Vec::new();
     let mut expected_files = Vec::new();
     for t in r.catalog().layouts() {
-        let path = default_layout_dir().join("samples").join(format!("{}.json", t.id));
-        let data: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let path = default_layout_dir()
+            .join("samples")
+            .join(format!("{}.json", t.id));
+        let data: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         let req = Request {
             layout: &t.id,
             municipality: "mihon-shi",
@@ -58,7 +63,16 @@ fn goldens_match() {
             serial: "見本第000123-01号",
             issued_on: Date::new(2026, 11, 24).unwrap(),
         };
-        let out = r.render(&req, &OutputOptions { format: Format::Png, dpi: DPI, ..OutputOptions::default() }).unwrap();
+        let out = r
+            .render(
+                &req,
+                &OutputOptions {
+                    format: Format::Png,
+                    dpi: DPI,
+                    ..OutputOptions::default()
+                },
+            )
+            .unwrap();
         let actual = out.files.last().unwrap();
         let name = format!("{}.png", t.id);
         expected_files.push(name.clone());
@@ -68,7 +82,9 @@ fn goldens_match() {
             continue;
         }
         let Ok(expected) = std::fs::read(&golden) else {
-            failures.push(format!("{name}: no golden; run SHOMEI_BLESS=1 cargo test --test goldens and look at it"));
+            failures.push(format!(
+                "{name}: no golden; run SHOMEI_BLESS=1 cargo test --test goldens and look at it"
+            ));
             continue;
         };
         let (w, h, a) = decode(actual);
@@ -77,7 +93,11 @@ fn goldens_match() {
             failures.push(format!("{name}: size {w}×{h}, golden {we}×{he}"));
             continue;
         }
-        let differing = a.iter().zip(&e).filter(|(x, y)| x.abs_diff(**y) > PIXEL_TOLERANCE).count();
+        let differing = a
+            .iter()
+            .zip(&e)
+            .filter(|(x, y)| x.abs_diff(**y) > PIXEL_TOLERANCE)
+            .count();
         if differing as f64 > MAX_DIFFERING * a.len() as f64 {
             std::fs::create_dir_all(&diff_dir).unwrap();
             let mut side = vec![255u8; (w * 3 * h) as usize];
@@ -92,15 +112,24 @@ fn goldens_match() {
             }
             let diff_path = diff_dir.join(format!("{}-expected-diff-actual.png", t.id));
             write_gray(&diff_path, w * 3, h, &side);
-            failures.push(format!("{name}: {differing} pixels differ; see {}", diff_path.display()));
+            failures.push(format!(
+                "{name}: {differing} pixels differ; see {}",
+                diff_path.display()
+            ));
         }
     }
     // A golden with no layout behind it is dead.
     for entry in std::fs::read_dir(golden_dir()).unwrap() {
         let n = entry.unwrap().file_name().to_string_lossy().into_owned();
         if n.ends_with(".png") && !expected_files.contains(&n) {
-            failures.push(format!("{n}: dead golden (no layout of that id); delete it"));
+            failures.push(format!(
+                "{n}: dead golden (no layout of that id); delete it"
+            ));
         }
     }
-    assert!(failures.is_empty(), "golden mismatches:\n{}", failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "golden mismatches:\n{}",
+        failures.join("\n")
+    );
 }

@@ -23,7 +23,9 @@ fn renderer() -> &'static Renderer {
 }
 
 fn sample(layout: &str) -> serde_json::Value {
-    let path = default_layout_dir().join("samples").join(format!("{layout}.json"));
+    let path = default_layout_dir()
+        .join("samples")
+        .join(format!("{layout}.json"));
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -32,7 +34,14 @@ fn issued() -> Date {
 }
 
 fn req<'a>(layout: &'a str, data: &'a serde_json::Value) -> Request<'a> {
-    Request { layout, municipality: "mihon-shi", data, items: None, serial: "見本第000001-01号", issued_on: issued() }
+    Request {
+        layout,
+        municipality: "mihon-shi",
+        data,
+        items: None,
+        serial: "見本第000001-01号",
+        issued_on: issued(),
+    }
 }
 
 fn png_size(bytes: &[u8]) -> (u32, u32) {
@@ -48,9 +57,26 @@ fn every_layout_renders_its_sample_to_pdf_and_png_of_the_right_size() {
     assert!(ids.len() >= 3);
     for id in &ids {
         let data = sample(id);
-        let pdf = r.render(&req(id, &data), &OutputOptions { format: Format::Pdf, ..OutputOptions::default() }).unwrap_or_else(|e| panic!("{id}: {e}"));
+        let pdf = r
+            .render(
+                &req(id, &data),
+                &OutputOptions {
+                    format: Format::Pdf,
+                    ..OutputOptions::default()
+                },
+            )
+            .unwrap_or_else(|e| panic!("{id}: {e}"));
         assert!(pdf.files[0].starts_with(b"%PDF-"));
-        let png = r.render(&req(id, &data), &OutputOptions { format: Format::Png, dpi: 60, ..OutputOptions::default() }).unwrap();
+        let png = r
+            .render(
+                &req(id, &data),
+                &OutputOptions {
+                    format: Format::Png,
+                    dpi: 60,
+                    ..OutputOptions::default()
+                },
+            )
+            .unwrap();
         assert_eq!(png.files.len(), png.pages);
         for f in &png.files {
             // round(210/25.4·60) × round(297/25.4·60)
@@ -65,7 +91,8 @@ fn a_household_paginates_with_the_footer_on_the_last_page_only() {
     let mut data = sample("juminhyo");
     let members = data["members"].as_array().unwrap().clone();
     for n in [1usize, 4, 5, 9, 12] {
-        let list: Vec<serde_json::Value> = (0..n).map(|i| members[i % members.len()].clone()).collect();
+        let list: Vec<serde_json::Value> =
+            (0..n).map(|i| members[i % members.len()].clone()).collect();
         data["members"] = serde_json::Value::Array(list);
         let doc = r.compose(&req("juminhyo", &data)).unwrap();
         let pages: Vec<_> = doc.pages.iter().collect();
@@ -82,7 +109,10 @@ fn a_household_paginates_with_the_footer_on_the_last_page_only() {
         // Pages of one variant share their static base.
         if pages.len() >= 3 {
             assert!(Arc::ptr_eq(&pages[0].base, &pages[0].base));
-            assert_eq!(pages[1].base_key, r.compose(&req("juminhyo", &data)).unwrap().pages[1].base_key);
+            assert_eq!(
+                pages[1].base_key,
+                r.compose(&req("juminhyo", &data)).unwrap().pages[1].base_key
+            );
         }
     }
 }
@@ -91,11 +121,45 @@ fn a_household_paginates_with_the_footer_on_the_last_page_only() {
 fn same_request_same_bytes() {
     let r = renderer();
     let data = sample("juminhyo");
-    let a = r.render(&req("juminhyo", &data), &OutputOptions { format: Format::Pdf, ..OutputOptions::default() }).unwrap();
-    let b = r.render(&req("juminhyo", &data), &OutputOptions { format: Format::Pdf, ..OutputOptions::default() }).unwrap();
+    let a = r
+        .render(
+            &req("juminhyo", &data),
+            &OutputOptions {
+                format: Format::Pdf,
+                ..OutputOptions::default()
+            },
+        )
+        .unwrap();
+    let b = r
+        .render(
+            &req("juminhyo", &data),
+            &OutputOptions {
+                format: Format::Pdf,
+                ..OutputOptions::default()
+            },
+        )
+        .unwrap();
     assert_eq!(a, b);
-    let a = r.render(&req("inkan", &sample("inkan")), &OutputOptions { format: Format::Png, dpi: 60, ..OutputOptions::default() }).unwrap();
-    let b = r.render(&req("inkan", &sample("inkan")), &OutputOptions { format: Format::Png, dpi: 60, ..OutputOptions::default() }).unwrap();
+    let a = r
+        .render(
+            &req("inkan", &sample("inkan")),
+            &OutputOptions {
+                format: Format::Png,
+                dpi: 60,
+                ..OutputOptions::default()
+            },
+        )
+        .unwrap();
+    let b = r
+        .render(
+            &req("inkan", &sample("inkan")),
+            &OutputOptions {
+                format: Format::Png,
+                dpi: 60,
+                ..OutputOptions::default()
+            },
+        )
+        .unwrap();
     assert_eq!(a, b);
 }
 
@@ -106,14 +170,29 @@ fn optional_items_are_chosen_per_request() {
     // Naming items replaces the defaults (世帯主・続柄, 外国人住民の記載事項) with exactly those named.
     let base = ["setainushi".to_string(), "gaikokujin".to_string()];
     let items = [base[0].clone(), base[1].clone(), "kojin_bango".to_string()];
-    let with = r.compose(&Request { items: Some(&items), ..req("juminhyo", &data) }).unwrap();
-    let without = r.compose(&Request { items: Some(&base), ..req("juminhyo", &data) }).unwrap();
+    let with = r
+        .compose(&Request {
+            items: Some(&items),
+            ..req("juminhyo", &data)
+        })
+        .unwrap();
+    let without = r
+        .compose(&Request {
+            items: Some(&base),
+            ..req("juminhyo", &data)
+        })
+        .unwrap();
     let defaults = r.compose(&req("juminhyo", &data)).unwrap();
     assert_eq!(without, defaults);
     // The 個人番号 (12 digits and two spaces) replaces （省略）: more glyphs on the first page.
     assert!(with.pages[0].own.items.len() > without.pages[0].own.items.len());
     let bad = vec!["nonexistent".to_string()];
-    let e = r.compose(&Request { items: Some(&bad), ..req("juminhyo", &data) }).unwrap_err();
+    let e = r
+        .compose(&Request {
+            items: Some(&bad),
+            ..req("juminhyo", &data)
+        })
+        .unwrap_err();
     assert_eq!(e.field(), Some("items[0]"));
 }
 
@@ -143,9 +222,16 @@ fn expect_rejected(name: &str, layout: &str, data: &str, field: &str, extra: &[&
         .unwrap();
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{name}: {err}");
-    assert!(err.contains(field), "{name}: message does not name {field}: {err}");
+    assert!(
+        err.contains(field),
+        "{name}: message does not name {field}: {err}"
+    );
     assert!(!out.exists(), "{name}: an output file was left behind");
-    let leftovers: Vec<_> = std::fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name() != "in.json").collect();
+    let leftovers: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name() != "in.json")
+        .collect();
     assert!(leftovers.is_empty(), "{name}: {leftovers:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -158,29 +244,118 @@ fn juminhyo_with(f: impl FnOnce(&mut serde_json::Value)) -> String {
 
 #[test]
 fn bad_input_exits_2_naming_the_field_and_leaves_no_file() {
-    expect_rejected("unknown", "juminhyo", &juminhyo_with(|v| v["members"][1]["nickname"] = "x".into()), "members[1].nickname", &[]);
-    expect_rejected("missing", "juminhyo", &juminhyo_with(|v| { v["members"][0].as_object_mut().unwrap().remove("birth_date"); }), "members[0].birth_date", &[]);
-    expect_rejected("type", "juminhyo", &juminhyo_with(|v| v["members"][2]["gender"] = 1.into()), "members[2].gender", &[]);
-    expect_rejected("feb30", "juminhyo", &juminhyo_with(|v| v["members"][1]["birth_date"] = "1990-02-30".into()), "members[1].birth_date", &[]);
-    expect_rejected("pre-meiji", "juminhyo", &juminhyo_with(|v| v["members"][0]["birth_date"] = "1872-12-31".into()), "members[0].birth_date", &[]);
-    expect_rejected("future", "juminhyo", &juminhyo_with(|v| v["members"][0]["birth_date"] = "2027-01-01".into()), "members[0].birth_date", &[]);
-    expect_rejected("long", "juminhyo", &juminhyo_with(|v| v["address"] = "見".repeat(81).into()), "address", &[]);
-    expect_rejected("kojin", "juminhyo", &juminhyo_with(|v| v["members"][0]["kojin_bango"] = "123456789012".into()), "members[0].kojin_bango", &[]);
-    expect_rejected("choice", "juminhyo", &juminhyo_with(|v| v["members"][0]["gender"] = "男性".into()), "members[0].gender", &[]);
-    expect_rejected("malformed", "juminhyo", "{\n  \"address\": \"見本\",\n  \"head\": \n}", "line 4 column 1", &[]);
-    expect_rejected("item", "juminhyo", &juminhyo_with(|_| {}), "items[1]", &["--items", "honseki,bogus"]);
+    expect_rejected(
+        "unknown",
+        "juminhyo",
+        &juminhyo_with(|v| v["members"][1]["nickname"] = "x".into()),
+        "members[1].nickname",
+        &[],
+    );
+    expect_rejected(
+        "missing",
+        "juminhyo",
+        &juminhyo_with(|v| {
+            v["members"][0]
+                .as_object_mut()
+                .unwrap()
+                .remove("birth_date");
+        }),
+        "members[0].birth_date",
+        &[],
+    );
+    expect_rejected(
+        "type",
+        "juminhyo",
+        &juminhyo_with(|v| v["members"][2]["gender"] = 1.into()),
+        "members[2].gender",
+        &[],
+    );
+    expect_rejected(
+        "feb30",
+        "juminhyo",
+        &juminhyo_with(|v| v["members"][1]["birth_date"] = "1990-02-30".into()),
+        "members[1].birth_date",
+        &[],
+    );
+    expect_rejected(
+        "pre-meiji",
+        "juminhyo",
+        &juminhyo_with(|v| v["members"][0]["birth_date"] = "1872-12-31".into()),
+        "members[0].birth_date",
+        &[],
+    );
+    expect_rejected(
+        "future",
+        "juminhyo",
+        &juminhyo_with(|v| v["members"][0]["birth_date"] = "2027-01-01".into()),
+        "members[0].birth_date",
+        &[],
+    );
+    expect_rejected(
+        "long",
+        "juminhyo",
+        &juminhyo_with(|v| v["address"] = "見".repeat(81).into()),
+        "address",
+        &[],
+    );
+    expect_rejected(
+        "kojin",
+        "juminhyo",
+        &juminhyo_with(|v| v["members"][0]["kojin_bango"] = "123456789012".into()),
+        "members[0].kojin_bango",
+        &[],
+    );
+    expect_rejected(
+        "choice",
+        "juminhyo",
+        &juminhyo_with(|v| v["members"][0]["gender"] = "男性".into()),
+        "members[0].gender",
+        &[],
+    );
+    expect_rejected(
+        "malformed",
+        "juminhyo",
+        "{\n  \"address\": \"見本\",\n  \"head\": \n}",
+        "line 4 column 1",
+        &[],
+    );
+    expect_rejected(
+        "item",
+        "juminhyo",
+        &juminhyo_with(|_| {}),
+        "items[1]",
+        &["--items", "honseki,bogus"],
+    );
     expect_rejected("layout", "nonexistent", "{}", "layout", &[]);
-    expect_rejected("missing-glyph", "juminhyo", &juminhyo_with(|v| v["members"][3]["name"] = "見本\u{10FFFD}".into()), "U+10FFFD", &[]);
+    expect_rejected(
+        "missing-glyph",
+        "juminhyo",
+        &juminhyo_with(|v| v["members"][3]["name"] = "見本\u{10FFFD}".into()),
+        "U+10FFFD",
+        &[],
+    );
     // 50 kanji fit the declared maximum but not the name box at its smallest size.
-    expect_rejected("overflow", "juminhyo", &juminhyo_with(|v| v["members"][1]["name"] = "見本".repeat(25).into()), "members[1].name", &[]);
+    expect_rejected(
+        "overflow",
+        "juminhyo",
+        &juminhyo_with(|v| v["members"][1]["name"] = "見本".repeat(25).into()),
+        "members[1].name",
+        &[],
+    );
 }
 
 #[test]
 fn era_boundaries_print_right() {
     use shomei_engine::text::wareki::{format_wareki, DigitStyle};
     let d = |s: &str| Date::parse_iso(s).unwrap();
-    assert_eq!(format_wareki(d("1989-01-07"), DigitStyle::Arabic).unwrap(), "昭和64年1月7日");
-    assert_eq!(format_wareki(d("1989-01-08"), DigitStyle::Arabic).unwrap(), "平成元年1月8日");
+    assert_eq!(
+        format_wareki(d("1989-01-07"), DigitStyle::Arabic).unwrap(),
+        "昭和64年1月7日"
+    );
+    assert_eq!(
+        format_wareki(d("1989-01-08"), DigitStyle::Arabic).unwrap(),
+        "平成元年1月8日"
+    );
     // Through the whole flow: the sample's 1989-01-07 birth date binds and renders.
     let mut v = sample("juminhyo");
     v["members"][0]["birth_date"] = "1989-01-07".into();
@@ -197,7 +372,18 @@ fn png_output_of_several_pages_is_one_file_per_page() {
     v["members"] = serde_json::Value::Array(vec![m; 6]);
     std::fs::write(&data, v.to_string()).unwrap();
     let o = shomei()
-        .args(["render", "--layout", "juminhyo", "--format", "png", "--dpi", "50", "--issued-on", "2026-11-24", "--data"])
+        .args([
+            "render",
+            "--layout",
+            "juminhyo",
+            "--format",
+            "png",
+            "--dpi",
+            "50",
+            "--issued-on",
+            "2026-11-24",
+            "--data",
+        ])
         .arg(&data)
         .arg("-o")
         .arg(dir.join("cert.png"))

@@ -378,7 +378,12 @@ impl Composer {
                         }
                     };
                     let imp = seal::decode_impression(&img.bytes, scale, field)?;
-                    out.push(Item::Image(seal::place_impression(&imp, r, Ink::Red, field)?));
+                    out.push(Item::Image(seal::place_impression(
+                        &imp,
+                        r,
+                        Ink::Red,
+                        field,
+                    )?));
                 }
             }
             ItemDecl::Text {
