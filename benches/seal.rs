@@ -1,5 +1,5 @@
 //! The registered impression is processed per request: decode, isolate the ink from the paper,
-//! crop and place, for a scan of about 1200×1200 pixels (a 24 mm seal scanned at 1200 dpi).
+//! crop and place, for a scan of about 1200×1200 pixels (a 19.4 mm seal scanned at 1200 dpi, with margins).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,7 +11,7 @@ use shomei_engine::seal::{
 use shomei_engine::Ink;
 
 fn bench(c: &mut Criterion) {
-    let items = marume("見本", 24.0, 5).unwrap();
+    let items = marume("見本", 19.4, 5).unwrap();
     let scan = rasterise_for_registration(&items, 1200, 5).unwrap();
     let info = png::Decoder::new(std::io::Cursor::new(&scan[..]))
         .read_info()
