@@ -13,6 +13,7 @@ pub mod output;
 pub mod paint;
 pub mod render;
 pub mod seal;
+pub mod signed;
 pub mod security;
 pub mod text;
 

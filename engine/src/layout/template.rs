@@ -692,7 +692,7 @@ mod tests {
     #[test]
     fn template_pieces() {
         let p = pieces("{name}（{birth_date|wareki}生）{{x}}").unwrap();
-        assert_eq!(p.len(), 6);
+        assert_eq!(p.len(), 7);
         assert_eq!(
             p[2],
             Piece::Ph(Placeholder {
