@@ -316,8 +316,8 @@ impl Composer {
             if base {
                 return Ok(());
             }
-            if present.is_some_and(|f| lookup(f, entry, bound).is_none())
-                || absent.is_some_and(|f| lookup(f, entry, bound).is_some())
+            let has = |f: &str| lookup(f, entry, bound).is_some_and(has_value);
+            if present.is_some_and(|f| !has(f)) || absent.is_some_and(has)
             {
                 return Ok(());
             }
@@ -387,6 +387,7 @@ impl Composer {
                 empty,
                 omitted,
                 mayor,
+                each,
                 ..
             } => {
                 if !on.shows(v.first, v.last) {
@@ -413,6 +414,26 @@ impl Composer {
                     match omitted {
                         Some(o) => o.clone(),
                         None => return Ok(()),
+                    }
+                } else if let Some(list) = each {
+                    let recs: &[Record] = match lookup(list, entry, bound) {
+                        Some(Value::List(l)) => l,
+                        _ => &[],
+                    };
+                    let base_path = if prefix.is_empty() || entry.is_some_and(|e| !e.contains_key(list)) {
+                        list.clone()
+                    } else {
+                        format!("{prefix}.{list}")
+                    };
+                    field_path = base_path.clone();
+                    let mut lines: Vec<String> = Vec::new();
+                    for (j, rec) in recs.iter().enumerate() {
+                        lines.extend(expand_lines(&ps, ctx, rec, entry, bound, &format!("{base_path}[{j}]"))?);
+                    }
+                    if lines.is_empty() {
+                        empty.clone().unwrap_or_else(|| "【空欄】".to_string())
+                    } else {
+                        lines.join("\n")
                     }
                 } else {
                     let mut s = String::new();
@@ -509,6 +530,66 @@ impl Composer {
     }
 }
 
+/// One copy of an `each` template for the list entry `rec`: its lines, less those in which a
+/// placeholder has no value. Placeholders name `rec`'s fields first, then the group entry's,
+/// then top-level ones.
+fn expand_lines(
+    ps: &[Piece<'_>],
+    ctx: &Context<'_>,
+    rec: &Record,
+    entry: Option<&Record>,
+    bound: &Bound,
+    path: &str,
+) -> Result<Vec<String>> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    let mut missing = false;
+    for p in ps {
+        match p {
+            Piece::Lit(l) => {
+                let mut parts = l.split('\n');
+                if let Some(first) = parts.next() {
+                    cur.push_str(first);
+                }
+                for part in parts {
+                    let line = std::mem::take(&mut cur);
+                    if !missing {
+                        lines.push(line);
+                    }
+                    missing = false;
+                    cur.push_str(part);
+                }
+            }
+            Piece::Ph(ph) => {
+                if let Some(name) = ph.name.strip_prefix('$') {
+                    cur.push_str(&special(name, ph.format.as_deref(), ctx)?);
+                    continue;
+                }
+                match rec.get(&ph.name).or_else(|| lookup(&ph.name, entry, bound)) {
+                    Some(v) => {
+                        let p = if rec.contains_key(&ph.name) {
+                            format!("{path}.{}", ph.name)
+                        } else {
+                            ph.name.clone()
+                        };
+                        cur.push_str(&format_value(v, ph.format.as_deref(), &p)?);
+                    }
+                    None => missing = true,
+                }
+            }
+        }
+    }
+    if !missing {
+        lines.push(cur);
+    }
+    Ok(lines)
+}
+
+/// Whether a value counts as present for `present` / `absent`: anything but `false`.
+fn has_value(v: &Value) -> bool {
+    !matches!(v, Value::Bool(false))
+}
+
 fn field_option<'t>(t: &'t Template, name: &str, in_entry: bool) -> Option<&'t String> {
     let top = t.fields.get(name);
     let item = if in_entry {
@@ -567,6 +648,10 @@ fn format_text(s: &str, format: Option<&str>) -> String {
 }
 
 fn format_value(v: &Value, format: Option<&str>, path: &str) -> Result<String> {
+    if format == Some("blank") {
+        // Prints nothing; the value still counts as present (parallel `each` columns).
+        return Ok(String::new());
+    }
     Ok(match v {
         Value::Text(s) => format_text(s, format),
         Value::Date(d) => format_date(*d, format, path)?,
