@@ -319,9 +319,8 @@ impl Composer {
             if base {
                 return Ok(());
             }
-            if present.is_some_and(|f| lookup(f, entry, bound).is_none())
-                || absent.is_some_and(|f| lookup(f, entry, bound).is_some())
-            {
+            let has = |f: &str| lookup(f, entry, bound).is_some_and(has_value);
+            if present.is_some_and(|f| !has(f)) || absent.is_some_and(has) {
                 return Ok(());
             }
         }
@@ -395,6 +394,7 @@ impl Composer {
                 empty,
                 omitted,
                 mayor,
+                each,
                 ..
             } => {
                 if !on.shows(v.first, v.last) {
@@ -421,6 +421,34 @@ impl Composer {
                     match omitted {
                         Some(o) => o.clone(),
                         None => return Ok(()),
+                    }
+                } else if let Some(list) = each {
+                    let recs: &[Record] = match lookup(list, entry, bound) {
+                        Some(Value::List(l)) => l,
+                        _ => &[],
+                    };
+                    let base_path =
+                        if prefix.is_empty() || entry.is_some_and(|e| !e.contains_key(list)) {
+                            list.clone()
+                        } else {
+                            format!("{prefix}.{list}")
+                        };
+                    field_path = base_path.clone();
+                    let mut lines: Vec<String> = Vec::new();
+                    for (j, rec) in recs.iter().enumerate() {
+                        lines.extend(expand_lines(
+                            &ps,
+                            ctx,
+                            rec,
+                            entry,
+                            bound,
+                            &format!("{base_path}[{j}]"),
+                        )?);
+                    }
+                    if lines.is_empty() {
+                        empty.clone().unwrap_or_else(|| "【空欄】".to_string())
+                    } else {
+                        lines.join("\n")
                     }
                 } else {
                     let mut s = String::new();
@@ -517,6 +545,66 @@ impl Composer {
     }
 }
 
+/// One copy of an `each` template for the list entry `rec`: its lines, less those in which a
+/// placeholder has no value. Placeholders name `rec`'s fields first, then the group entry's,
+/// then top-level ones.
+fn expand_lines(
+    ps: &[Piece<'_>],
+    ctx: &Context<'_>,
+    rec: &Record,
+    entry: Option<&Record>,
+    bound: &Bound,
+    path: &str,
+) -> Result<Vec<String>> {
+    let mut lines = Vec::new();
+    let mut cur = String::new();
+    let mut missing = false;
+    for p in ps {
+        match p {
+            Piece::Lit(l) => {
+                let mut parts = l.split('\n');
+                if let Some(first) = parts.next() {
+                    cur.push_str(first);
+                }
+                for part in parts {
+                    let line = std::mem::take(&mut cur);
+                    if !missing {
+                        lines.push(line);
+                    }
+                    missing = false;
+                    cur.push_str(part);
+                }
+            }
+            Piece::Ph(ph) => {
+                if let Some(name) = ph.name.strip_prefix('$') {
+                    cur.push_str(&special(name, ph.format.as_deref(), ctx)?);
+                    continue;
+                }
+                match rec.get(&ph.name).or_else(|| lookup(&ph.name, entry, bound)) {
+                    Some(v) => {
+                        let p = if rec.contains_key(&ph.name) {
+                            format!("{path}.{}", ph.name)
+                        } else {
+                            ph.name.clone()
+                        };
+                        cur.push_str(&format_value(v, ph.format.as_deref(), &p)?);
+                    }
+                    None => missing = true,
+                }
+            }
+        }
+    }
+    if !missing {
+        lines.push(cur);
+    }
+    Ok(lines)
+}
+
+/// Whether a value counts as present for `present` / `absent`: anything but `false`.
+fn has_value(v: &Value) -> bool {
+    !matches!(v, Value::Bool(false))
+}
+
 fn field_option<'t>(t: &'t Template, name: &str, in_entry: bool) -> Option<&'t String> {
     let top = t.fields.get(name);
     let item = if in_entry {
@@ -575,6 +663,10 @@ fn format_text(s: &str, format: Option<&str>) -> String {
 }
 
 fn format_value(v: &Value, format: Option<&str>, path: &str) -> Result<String> {
+    if format == Some("blank") {
+        // Prints nothing; the value still counts as present (parallel `each` columns).
+        return Ok(String::new());
+    }
     Ok(match v {
         Value::Text(s) => format_text(s, format),
         Value::Date(d) => format_date(*d, format, path)?,
@@ -609,4 +701,149 @@ fn special(name: &str, format: Option<&str>, ctx: &Context<'_>) -> Result<String
             ))
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::{FitStep, TextStyle};
+
+    const MUNI: &str = include_str!("../../../layouts/municipalities/mihon-shi.toml");
+
+    const LAYOUT: &str = r#"
+id = "t"
+title = "t"
+certificate = "t"
+mode = "horizontal"
+[fields.persons]
+type = "list"
+[fields.persons.item]
+name = { type = "text" }
+removed = { type = "bool" }
+[fields.persons.item.events]
+type = "list"
+[fields.persons.item.events.item]
+kind = { type = "text", required = true }
+date = { type = "date", required = true }
+place = { type = "text" }
+[group]
+field = "persons"
+per_page = 2
+origin = [10, 10]
+step = [0, 50]
+[[group.item]]
+kind = "text"
+rect = [0, 0, 100, 40]
+text = "{kind}\n{place|blank}"
+each = "events"
+[[group.item]]
+kind = "text"
+rect = [0, 0, 100, 5]
+text = "除籍"
+present = "removed"
+"#;
+
+    fn rec(pairs: &[(&str, Value)]) -> Record {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn each_copies_drop_lines_with_an_absent_value() {
+        let t = Template::parse("t.toml", LAYOUT).unwrap();
+        let m = Municipality::parse("m.toml", MUNI).unwrap();
+        let ctx = Context {
+            muni: &m,
+            t: &t,
+            issued_on: Date::new(2026, 11, 24).unwrap(),
+            serial: "1",
+            page: 1,
+            pages: 1,
+            count: 1,
+        };
+        let bound = Bound {
+            fields: Record::new(),
+            options: Default::default(),
+        };
+        let ps = pieces("{kind}　【{kind}日】{date|wareki}\n【{kind}地】{place}\n【届出人】{name}\nX{place|blank}").unwrap();
+        let d = Value::Date(Date::new(1989, 1, 8).unwrap());
+        let birth = rec(&[
+            ("kind", Value::Text("出生".into())),
+            ("date", d.clone()),
+            ("place", Value::Text("見本市".into())),
+        ]);
+        let person = rec(&[("name", Value::Text("父".into()))]);
+        let lines = expand_lines(&ps, &ctx, &birth, Some(&person), &bound, "p").unwrap();
+        assert_eq!(
+            lines,
+            [
+                "出生　【出生日】平成元年1月8日",
+                "【出生地】見本市",
+                "【届出人】父",
+                "X"
+            ]
+        );
+        // No place: its line and the blank-format line go; the entry's own fields come first.
+        let marriage = rec(&[("kind", Value::Text("婚姻".into())), ("date", d)]);
+        let lines = expand_lines(&ps, &ctx, &marriage, None, &bound, "p").unwrap();
+        assert_eq!(lines, ["婚姻　【婚姻日】平成元年1月8日"]);
+    }
+
+    #[test]
+    fn each_and_blank_are_checked_and_false_counts_as_absent() {
+        let t = Template::parse("t.toml", LAYOUT).unwrap();
+        let bad = LAYOUT.replace("each = \"events\"", "each = \"name\"");
+        let e = Template::parse("t.toml", &bad).unwrap_err().to_string();
+        assert!(
+            e.contains("group.item[0].each") && e.contains("not a list"),
+            "{e}"
+        );
+        let bad = LAYOUT.replace("each = \"events\"\n", "");
+        let e = Template::parse("t.toml", &bad).unwrap_err().to_string();
+        assert!(e.contains("no field named kind"), "{e}");
+
+        let fonts = FontDb::shared().unwrap();
+        let m = Municipality::parse("m.toml", MUNI).unwrap();
+        let c = Composer::new(fonts, Arc::new(Catalog::default()));
+        let data = serde_json::json!({"persons": [
+            {"name": "a", "removed": false, "events": [{"kind": "出生", "date": "2000-01-01"}]},
+            {"name": "b", "removed": true, "events": []},
+            {"name": "c"}
+        ]});
+        let day = Date::new(2026, 11, 24).unwrap();
+        let bound = bind(&t, &data, None, day).unwrap();
+        let doc = c.compose_bound(&t, &m, &bound, "1", day).unwrap();
+        assert_eq!(doc.pages.len(), 2);
+        let glyphs = |p: &Page| {
+            p.own
+                .items
+                .iter()
+                .filter(|i| matches!(i, Item::Glyph(_)))
+                .count()
+        };
+        // Page 1: 出生 (2 glyphs) for a, and 除籍 (2) for b only, not for a (removed: false);
+        // b's empty events print 【空欄】 (4).
+        assert_eq!(glyphs(&doc.pages[0]), 2 + 2 + 4);
+    }
+
+    #[test]
+    fn forced_breaks_need_no_wrap_step() {
+        let fonts = FontDb::shared().unwrap();
+        let style = TextStyle {
+            mode: WritingMode::Horizontal,
+            size_pt: 10.0,
+            line_pitch: 1.5,
+            fit: vec![FitStep::Condense],
+            ..TextStyle::default()
+        };
+        let b = layout(fonts, "出生\n\n婚姻", &style, 30.0, 20.0, "x").unwrap();
+        assert_eq!(b.lines.len(), 3);
+        // Still one line for a text without breaks: it overflows rather than wraps.
+        let e = layout(fonts, &"長".repeat(20), &style, 30.0, 20.0, "x").unwrap_err();
+        assert!(matches!(e, Error::Overflow { lines: (1, 1), .. }), "{e:?}");
+        // More lines than the box holds is an overflow.
+        assert!(layout(fonts, "一\n二\n三\n四\n五", &style, 30.0, 10.0, "x").is_err());
+    }
 }

@@ -177,6 +177,12 @@ pub enum ItemDecl {
         /// Shown only when this field has no value.
         #[serde(default)]
         absent: Option<String>,
+        /// Repeat the text once per entry of this list field (a list of the group's entry, or a
+        /// top-level one), each copy starting on a new line; placeholders name the entry's fields
+        /// first. A line of a copy in which a placeholder has no value is left out, so one
+        /// template serves entries with different items (身分事項: 出生, 婚姻 …).
+        #[serde(default)]
+        each: Option<String>,
     },
     /// A straight line.
     Rule {
@@ -411,6 +417,7 @@ impl Template {
                         text,
                         style,
                         when,
+                        each,
                         ..
                     } => {
                         if r[2] <= 0.0 || r[3] <= 0.0 {
@@ -434,8 +441,23 @@ impl Template {
                                 return bad(format!("{key}.when"), format!("no option named {w}"));
                             }
                         }
+                        let inner = match each {
+                            Some(e) => Some(self.list_decl(e, in_group).ok_or_else(|| {
+                                Error::config(
+                                    file,
+                                    format!("{key}.each"),
+                                    format!("{e} is not a list field"),
+                                )
+                            })?),
+                            None => None,
+                        };
                         for p in placeholders(text) {
                             let p = p.map_err(|m| Error::config(file, format!("{key}.text"), m))?;
+                            if inner.is_some_and(|d| d.item.contains_key(&p.name)) {
+                                check_format(&p)
+                                    .map_err(|m| Error::config(file, format!("{key}.text"), m))?;
+                                continue;
+                            }
                             self.check_placeholder(&p, in_group)
                                 .map_err(|m| Error::config(file, format!("{key}.text"), m))?;
                         }
@@ -498,6 +520,22 @@ impl Template {
         Ok(())
     }
 
+    /// The declaration of a list field named by `each`: one of the group entry's (in a group),
+    /// else a top-level one.
+    fn list_decl(&self, name: &str, in_group: bool) -> Option<&FieldDecl> {
+        let in_entry = if in_group {
+            self.group
+                .as_ref()
+                .and_then(|g| self.fields.get(&g.field))
+                .and_then(|l| l.item.get(name))
+        } else {
+            None
+        };
+        in_entry
+            .or_else(|| self.fields.get(name))
+            .filter(|d| d.kind == FieldKind::List)
+    }
+
     fn check_placeholder(
         &self,
         p: &Placeholder,
@@ -540,17 +578,23 @@ impl Template {
                 return Err(format!("no field named {}", p.name));
             }
         }
-        if let Some(f) = &p.format {
-            if !FORMATS.contains(&f.as_str()) {
-                return Err(format!("unknown format {f}; known: {}", FORMATS.join(", ")));
-            }
-        }
-        Ok(())
+        check_format(p)
     }
 }
 
+fn check_format(p: &Placeholder) -> std::result::Result<(), String> {
+    if let Some(f) = &p.format {
+        if !FORMATS.contains(&f.as_str()) {
+            return Err(format!("unknown format {f}; known: {}", FORMATS.join(", ")));
+        }
+    }
+    Ok(())
+}
+
 /// Formatters a placeholder may name.
-pub(crate) const FORMATS: [&str; 13] = [
+/// `blank` prints nothing but keeps the line of an `each` copy: a column of labels kept in step
+/// with the column of values beside it.
+pub(crate) const FORMATS: [&str; 14] = [
     "wareki",
     "wareki_fw",
     "wareki_padded",
@@ -564,6 +608,7 @@ pub(crate) const FORMATS: [&str; 13] = [
     "kojin_bango",
     "upper",
     "daiji",
+    "blank",
 ];
 
 fn apply(s: &mut TextStyle, d: &StyleDecl) {

@@ -228,6 +228,8 @@ pub fn layout(
     shape_units(db, text, &mut units, vertical, field)?;
 
     let (inline_len, cross_len) = if vertical { (h, w) } else { (w, h) };
+    // Forced breaks ('\n') make lines of their own, wrapping or not.
+    let forced = 1 + units.iter().filter(|u| u.kind == Kind::Newline).count();
     let mut st = FitState {
         wrap: false,
         condense: 1.0,
@@ -235,7 +237,7 @@ pub fn layout(
     };
     let fits = |st: &FitState| -> Option<Vec<Range<usize>>> {
         let lines = break_lines(&units, st, style, db, inline_len);
-        let cap = line_capacity(st, style, cross_len);
+        let cap = line_capacity(st, style, cross_len, forced);
         let ok = lines.len() <= cap
             && lines
                 .iter()
@@ -284,7 +286,7 @@ pub fn layout(
             .iter()
             .map(|r| line_length(&units[r.clone()], &st, style, db))
             .fold(0.0, f32::max);
-        let cap = line_capacity(&st, style, cross_len);
+        let cap = line_capacity(&st, style, cross_len, forced);
         let needed_total = if lines.len() > cap {
             lines
                 .iter()
@@ -354,14 +356,16 @@ fn line_length(units: &[Unit], st: &FitState, style: &TextStyle, db: &FontDb) ->
     units[..end].iter().map(|u| unit_len(u, st, db)).sum()
 }
 
-fn line_capacity(st: &FitState, style: &TextStyle, cross_len: f32) -> usize {
+/// Lines the box holds. Without wrapping, only the text's own lines (`forced`: one more than its
+/// forced breaks) can be needed, so the capacity is capped there.
+fn line_capacity(st: &FitState, style: &TextStyle, cross_len: f32, forced: usize) -> usize {
     let em = st.em();
     if em > cross_len + EPS {
         return 0;
     }
     let pitch = em * style.line_pitch.max(1.0);
     let n = ((cross_len - em + EPS) / pitch).floor() as usize + 1;
-    let n = if st.wrap { n } else { n.min(1) };
+    let n = if st.wrap { n } else { n.min(forced.max(1)) };
     match style.max_lines {
         Some(m) if st.wrap => n.min(m.max(1)),
         _ => n,
