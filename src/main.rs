@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 
 mod cmd_render;
 mod cmd_text;
+mod cmd_verify;
 
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -28,6 +29,10 @@ enum Command {
     Schema(cmd_render::SchemaArgs),
     /// Renders a certificate to PDF or PNG.
     Render(cmd_render::RenderArgs),
+    /// Writes a new Ed25519 signing key pair.
+    Keygen(cmd_verify::KeygenArgs),
+    /// Verifies the signed code of a rendered page or a scan: exit 0 genuine, 3 not, 2 unreadable.
+    Verify(cmd_verify::VerifyArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +42,11 @@ fn main() -> ExitCode {
         Command::Layouts(a) => cmd_render::layouts(a),
         Command::Schema(a) => cmd_render::schema(a),
         Command::Render(a) => cmd_render::render(a),
+        Command::Keygen(a) => cmd_verify::keygen(a),
+        Command::Verify(a) => match cmd_verify::verify(a) {
+            Ok(code) => return ExitCode::from(code),
+            Err(e) => Err(e),
+        },
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -55,8 +55,9 @@ impl Catalog {
             let name = f.display().to_string();
             let text = std::fs::read_to_string(&f)
                 .map_err(|e| Error::config(&name, "", format!("cannot read: {e}")))?;
-            let m = Municipality::parse(&name, &text)?;
+            let mut m = Municipality::parse(&name, &text)?;
             check_stem(&f, &m.id, &name)?;
+            m.load_signer(&name, f.parent().unwrap_or(dir))?;
             c.municipalities.insert(m.id.clone(), m);
         }
         if c.layouts.is_empty() {
@@ -105,6 +106,17 @@ impl Catalog {
     /// Every layout, by id.
     pub fn layouts(&self) -> impl Iterator<Item = &Template> {
         self.layouts.values()
+    }
+
+    /// The public keys of every municipality that names one.
+    pub fn key_ring(&self) -> Result<crate::signed::KeyRing> {
+        let mut ring = crate::signed::KeyRing::default();
+        for m in self.municipalities.values() {
+            if let Some(s) = &m.signing {
+                ring.insert(m.code_number(), s.key_id, crate::signed::parse_public_key(&s.public_key, &m.id)?);
+            }
+        }
+        Ok(ring)
     }
 
     /// Every municipality, by id.

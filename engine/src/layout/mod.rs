@@ -13,6 +13,6 @@ pub use bind::{
 };
 pub use catalog::{default_layout_dir, Catalog};
 pub use compose::{Composer, Request};
-pub use municipality::{Municipality, OfficialSeal};
+pub use municipality::{Municipality, OfficialSeal, Signing};
 pub use schema::json_schema;
 pub use template::{FieldDecl, FieldKind, ItemDecl, OptionDecl, Template};

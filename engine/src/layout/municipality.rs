@@ -33,8 +33,27 @@ fn default_border() -> f32 {
     1.2
 }
 
-/// A municipality.
+/// The municipality's signing key for the 2D code.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Signing {
+    /// Key id printed in the code.
+    pub key_id: u8,
+    /// The public key, base64 of 32 bytes (what verifiers trust).
+    pub public_key: String,
+    /// Environment variable holding the private key (base64 of the 32-byte seed); tried first.
+    #[serde(default)]
+    pub private_key_env: Option<String>,
+    /// File holding the private key, relative to the profile; used when the variable is unset.
+    #[serde(default)]
+    pub private_key_file: Option<String>,
+    /// A test key shipped with a specimen profile: its private half is public knowledge.
+    #[serde(default)]
+    pub test_key: bool,
+}
+
+/// A municipality.
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Municipality {
     /// Id (the file stem).
@@ -64,6 +83,12 @@ pub struct Municipality {
     /// The latent word of the copy-evident background. Default: 複写.
     #[serde(default = "default_latent")]
     pub latent_word: String,
+    /// The key that signs the 2D code; none prints no code.
+    #[serde(default)]
+    pub signing: Option<Signing>,
+    /// The private key, loaded at start-up (never logged, never printed).
+    #[serde(skip)]
+    pub signer: Option<crate::signed::PrivateKey>,
 }
 
 fn default_latent() -> String {
@@ -93,6 +118,32 @@ impl Municipality {
             ));
         }
         Ok(m)
+    }
+
+    /// Loads the private signing key named by the profile (`dir` is the profile's directory):
+    /// from the environment variable if it is set, else from the file. A profile with a public
+    /// key but no private key can verify, not sign.
+    pub fn load_signer(&mut self, file: &str, dir: &std::path::Path) -> Result<()> {
+        let Some(s) = &self.signing else { return Ok(()) };
+        let public = crate::signed::parse_public_key(&s.public_key, file)?;
+        let text = match (&s.private_key_env, &s.private_key_file) {
+            (Some(var), _) if std::env::var_os(var).is_some() => std::env::var(var)
+                .map_err(|_| Error::config(file, "signing.private_key_env", "the variable is not valid UTF-8"))?,
+            (_, Some(f)) => std::fs::read_to_string(dir.join(f))
+                .map_err(|e| Error::config(file, "signing.private_key_file", format!("cannot read: {e}")))?,
+            _ => return Ok(()),
+        };
+        let key = crate::signed::parse_private_key(&text, s.key_id, &format!("{file}: signing private key"))?;
+        if key.public() != public {
+            return Err(Error::config(file, "signing.public_key", "does not match the private key"));
+        }
+        self.signer = Some(key);
+        Ok(())
+    }
+
+    /// The 団体コード as a number.
+    pub fn code_number(&self) -> u32 {
+        self.code.parse().unwrap_or(0)
     }
 
     /// 都道府県 + 市区町村.

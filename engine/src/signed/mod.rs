@@ -258,3 +258,24 @@ pub fn signing_key_from_seed(seed: [u8; 32]) -> PrivateKey {
 
 #[cfg(test)]
 mod tests;
+
+/// What a verification of an image found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// The signed fields, where the payload could be read.
+    pub header: Option<Header>,
+}
+
+/// Verifies every signed code in a grey image (a render, or a scan of a printed page). An empty
+/// result means no code could be read.
+pub fn verify_image(w: usize, h: usize, grey: &[u8], keys: &KeyRing, cancelled: &dyn Fn(u32, u64) -> bool) -> Vec<Finding> {
+    decode_codes(w, h, grey)
+        .into_iter()
+        .map(|p| {
+            let (verdict, header) = verify(&p, keys, cancelled);
+            Finding { verdict, header }
+        })
+        .collect()
+}
