@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd_render;
+mod cmd_sample;
 mod cmd_text;
 
 #[global_allocator]
@@ -28,6 +29,8 @@ enum Command {
     Schema(cmd_render::SchemaArgs),
     /// Renders a certificate to PDF or PNG.
     Render(cmd_render::RenderArgs),
+    /// Prints fictitious sample data for a layout as JSON (deterministic per --seed).
+    Sample(cmd_sample::SampleArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Command::Layouts(a) => cmd_render::layouts(a),
         Command::Schema(a) => cmd_render::schema(a),
         Command::Render(a) => cmd_render::render(a),
+        Command::Sample(a) => cmd_sample::sample(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
