@@ -287,11 +287,15 @@ const NATIONS: [Nation; 6] = [
             ("VAN AN", "ヴァン　アン"),
             ("MINH DUC", "ミン　ドゥック"),
             ("QUANG HUY", "クアン　フイ"),
+            ("HOANG NAM", "ホアン　ナム"),
+            ("THANH TUNG", "タイン　トゥン"),
         ],
         female: &[
             ("THI MAI", "ティ　マイ"),
             ("THI HUONG", "ティ　フオン"),
             ("NGOC ANH", "ゴック　アイン"),
+            ("THU TRANG", "トゥー　チャン"),
+            ("KIM LIEN", "キム　リエン"),
         ],
         alias_surnames: &["阮", "陳"],
     },
@@ -303,8 +307,20 @@ const NATIONS: [Nation; 6] = [
             ("ZHANG", "ジャン"),
             ("LIU", "リウ"),
         ],
-        male: &[("XIAOMING", "シャオミン"), ("WEI", "ウェイ"), ("JUN", "ジュン")],
-        female: &[("XIULAN", "シウラン"), ("FANG", "ファン"), ("YAN", "イェン")],
+        male: &[
+            ("XIAOMING", "シャオミン"),
+            ("WEI", "ウェイ"),
+            ("JUN", "ジュン"),
+            ("HAORAN", "ハオラン"),
+            ("ZIHAN", "ズーハン"),
+        ],
+        female: &[
+            ("XIULAN", "シウラン"),
+            ("FANG", "ファン"),
+            ("YAN", "イェン"),
+            ("YUTONG", "ユートン"),
+            ("XINYI", "シンイー"),
+        ],
         alias_surnames: &["王野", "李川"],
     },
     Nation {
@@ -315,8 +331,20 @@ const NATIONS: [Nation; 6] = [
             ("PARK", "パク"),
             ("CHOI", "チェ"),
         ],
-        male: &[("MINJUN", "ミンジュン"), ("JIHOON", "ジフン"), ("SEOJUN", "ソジュン")],
-        female: &[("SEOYEON", "ソヨン"), ("JIWOO", "ジウ"), ("HAYOON", "ハユン")],
+        male: &[
+            ("MINJUN", "ミンジュン"),
+            ("JIHOON", "ジフン"),
+            ("SEOJUN", "ソジュン"),
+            ("DOYUN", "ドユン"),
+            ("YOUNGSOO", "ヨンス"),
+        ],
+        female: &[
+            ("SEOYEON", "ソヨン"),
+            ("JIWOO", "ジウ"),
+            ("HAYOON", "ハユン"),
+            ("SOOJIN", "スジン"),
+            ("MINJI", "ミンジ"),
+        ],
         alias_surnames: &["金本", "新井", "松山", "木下"],
     },
     Nation {
@@ -331,11 +359,15 @@ const NATIONS: [Nation; 6] = [
             ("JOSE MIGUEL", "ホセ　ミゲル"),
             ("MARK ANTHONY", "マーク　アンソニー"),
             ("JOHN PAUL", "ジョン　ポール"),
+            ("RAFAEL", "ラファエル"),
+            ("CHRISTIAN JAY", "クリスチャン　ジェイ"),
         ],
         female: &[
             ("MARIA CLARA", "マリア　クララ"),
             ("JOY", "ジョイ"),
             ("KRISTINE MAE", "クリスティン　メイ"),
+            ("ANGELICA", "アンジェリカ"),
+            ("RIZA", "リザ"),
         ],
         alias_surnames: &["見本"],
     },
@@ -351,11 +383,15 @@ const NATIONS: [Nation; 6] = [
             ("FERNANDO HENRIQUE GONCALVES", "フェルナンド　エンヒキ　ゴンサウヴェス"),
             ("LUCAS GABRIEL", "ルーカス　ガブリエウ"),
             ("JOAO VICTOR", "ジョアン　ヴィトール"),
+            ("PEDRO HENRIQUE", "ペドロ　エンヒキ"),
+            ("GUSTAVO", "グスタヴォ"),
         ],
         female: &[
             ("ANA CAROLINA", "アナ　カロリーナ"),
             ("JULIANA BEATRIZ", "ジュリアナ　ベアトリス"),
             ("MARIA EDUARDA", "マリア　エドゥアルダ"),
+            ("LETICIA", "レチシア"),
+            ("BEATRIZ HELENA", "ベアトリス　エレナ"),
         ],
         alias_surnames: &["中村", "見本"],
     },
@@ -371,8 +407,16 @@ const NATIONS: [Nation; 6] = [
             ("BISHNU BAHADUR", "ビシュヌ　バハドゥル"),
             ("RAM", "ラム"),
             ("SURESH", "スレシュ"),
+            ("DIPAK", "ディパク"),
+            ("ROHAN", "ロハン"),
         ],
-        female: &[("ANJALI", "アンジャリ"), ("SITA", "シタ"), ("PUJA", "プジャ")],
+        female: &[
+            ("ANJALI", "アンジャリ"),
+            ("SITA", "シタ"),
+            ("PUJA", "プジャ"),
+            ("SABINA", "サビナ"),
+            ("KABITA", "カビタ"),
+        ],
         alias_surnames: &["見本"],
     },
 ];
@@ -498,6 +542,8 @@ struct Person {
     kojin_bango: String,
     jumin_code: String,
     zokugara: String,
+    /// 本籍 and 筆頭者 of the 戸籍 this person is in (none for foreign residents).
+    koseki_of: Option<(String, String)>,
     father: Option<String>,
     mother: Option<String>,
     removed: bool,
@@ -755,22 +801,25 @@ impl World {
                 (Mode::Mixed, Role::Spouse) | (Mode::Foreign, _) => Some(nation),
                 _ => None,
             };
-            let (s, ks, (given, kg)) = match nat {
+            let (s, ks) = match nat {
                 Some(nt) if role == Role::Lodger || mode == Mode::Mixed => {
                     let (s, k) = g.rng.pick(nt.surnames);
-                    (s.to_string(), k.to_string(), foreign_given(g, nt, male))
+                    (s.to_string(), k.to_string())
                 }
-                Some(nt) => (
-                    surname.clone(),
-                    kana_surname.clone(),
-                    foreign_given(g, nt, male),
-                ),
-                None => (
-                    surname.clone(),
-                    kana_surname.clone(),
-                    japanese_given(g, male),
-                ),
+                _ => (surname.clone(), kana_surname.clone()),
             };
+            // No two members share a given name.
+            let mut given = (String::new(), String::new());
+            for _ in 0..12 {
+                given = match nat {
+                    Some(nt) => foreign_given(g, nt, male),
+                    None => japanese_given(g, male),
+                };
+                if !people.iter().any(|p| p.given == given.0) {
+                    break;
+                }
+            }
+            let (given, kg) = given;
             people.push(Person {
                 role,
                 surname: s,
@@ -796,6 +845,7 @@ impl World {
                 kojin_bango: g.kojin_bango(),
                 jumin_code: g.digits(11),
                 zokugara: String::new(),
+                koseki_of: None,
                 father: None,
                 mother: None,
                 removed: false,
@@ -809,7 +859,26 @@ impl World {
             .filter(|p| p.role == Role::Child)
             .map(|p| p.birth)
             .min();
+        let eldest_male = people
+            .iter()
+            .filter(|p| p.role == Role::Child)
+            .min_by_key(|p| p.birth)
+            .map(|p| p.male);
         for i in 0..people.len() {
+            // A child's spouse is of the other sex to the (married) eldest child.
+            if let (Role::ChildSpouse, Some(m)) = (people[i].role, eldest_male) {
+                if people[i].male == m {
+                    people[i].male = !m;
+                    for _ in 0..12 {
+                        let (gv, kg) = japanese_given(g, !m);
+                        if !people.iter().any(|p| p.given == gv) {
+                            people[i].given = gv;
+                            people[i].kana_given = kg;
+                            break;
+                        }
+                    }
+                }
+            }
             let b = match people[i].role {
                 Role::ChildSpouse => {
                     let c = eldest_child.unwrap_or(head_birth + years(25));
@@ -834,6 +903,20 @@ impl World {
                 }
             }
         }
+
+        // The order of the 住民票: 世帯主, spouse, children by age with a married child's
+        // family after them, the 世帯主's parents, 同居人 last.
+        let rank = |r: Role| match r {
+            Role::Head => 0,
+            Role::Spouse => 1,
+            Role::Child => 2,
+            Role::ChildSpouse => 3,
+            Role::Grandchild => 4,
+            Role::Father => 5,
+            Role::Mother => 6,
+            Role::Lodger => 7,
+        };
+        people.sort_by_key(|p| (rank(p.role), p.birth));
 
         // Residence: the household moved in on `moved`; later arrivals on their own day.
         let city_addr = if g.rng.chance(2, 3) {
@@ -1088,6 +1171,37 @@ impl World {
             koseki_events.push(e);
         }
 
+        // Each resident's own 戸籍: the 世帯主's, a married child's (with its spouse and the
+        // grandchildren), or the 世帯主's parents'.
+        let hittosha = koseki.first().map_or_else(|| people[0].name(), Person::name);
+        let married_child = if three_gen {
+            people
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.role == Role::Child)
+                .min_by_key(|(_, p)| p.birth)
+                .map(|(i, _)| i)
+        } else {
+            None
+        };
+        let child_koseki = married_child.map(|i| (other_honseki(g), people[i].name()));
+        let parents_koseki = people
+            .iter()
+            .find(|p| p.role == Role::Father)
+            .map(|p| p.name())
+            .map(|n| (other_honseki(g), n));
+        for (i, p) in people.iter_mut().enumerate() {
+            if p.foreign.is_some() {
+                continue;
+            }
+            p.koseki_of = match p.role {
+                Role::ChildSpouse | Role::Grandchild => child_koseki.clone(),
+                Role::Child if Some(i) == married_child => child_koseki.clone(),
+                Role::Father | Role::Mother => parents_koseki.clone(),
+                _ => None,
+            }
+            .or_else(|| Some((honseki.clone(), hittosha.clone())));
+        }
         let move_out_address = if g.rng.chance(1, 2) {
             other_long(g)
         } else {
@@ -1229,6 +1343,8 @@ fn known_top(g: &mut Gen, w: &World, name: &str, d: &FieldDecl) -> Known {
         "compiled_on" => Known::Value(iso(w.compiled_on)),
         "move_out_address" => text(&w.move_out_address),
         "move_out_date" => Known::Value(iso(if d.past { g.issued } else { w.move_out_date })),
+        // The 転出届 is made at the counter the certificate is issued from.
+        "move_out_notified_on" => Known::Value(iso(g.issued)),
         "registration_number" => {
             let n = digit_len(d, 7);
             text(g.digits(n))
@@ -1323,20 +1439,8 @@ fn known_person(g: &mut Gen, w: &World, p: &Person, name: &str, d: &FieldDecl) -
         "previous_address" => opt_text(p.previous_address.clone()),
         "address" => text(&w.address),
         "head" => text(w.members[0].name()),
-        "honseki" => {
-            if f.is_some() {
-                Known::Absent
-            } else {
-                text(&w.honseki)
-            }
-        }
-        "hittosha" => {
-            if f.is_some() {
-                Known::Absent
-            } else {
-                text(w.koseki.first().map_or_else(|| p.name(), Person::name))
-            }
-        }
+        "honseki" => opt_text(p.koseki_of.as_ref().map(|k| k.0.clone())),
+        "hittosha" => opt_text(p.koseki_of.as_ref().map(|k| k.1.clone())),
         "kojin_bango" => text(&p.kojin_bango),
         "jumin_code" => {
             let n = digit_len(d, 11);
