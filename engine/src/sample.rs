@@ -145,7 +145,9 @@ impl Gen {
 
     /// A notification 0–13 days after `d`, never after the issue date.
     fn notified(&mut self, d: i32) -> i32 {
-        (d + self.rng.between(0, 13)).min(self.issued).max(d.min(self.issued))
+        (d + self.rng.between(0, 13))
+            .min(self.issued)
+            .max(d.min(self.issued))
     }
 
     fn digits(&mut self, n: usize) -> String {
@@ -206,8 +208,8 @@ const SURNAMES: [(&str, &str); 20] = [
 
 /// Surnames that exercise 外字-class characters. Every IVS here is in the font chains
 /// (`mincho` and `mj`), checked by the tests: 辻 with one dot as the Adobe-Japan1 sequence
-/// (E0100, BIZ UD) and as the Moji_Joho one (E0102, IPAmj); 葛 with ヒ likewise; 邉 and 齋 as
-/// Moji_Joho variants; 﨑 (FA11) and 塚 (FA10) compatibility ideographs that must not be
+/// (E0100, BIZ UD) and as the Moji_Joho one (E0102, IPAmj); 葛 with ヒ likewise; 邉 (E0110) and
+/// 齋 (E0102) as Moji_Joho variants (IPAmj); 﨑 (FA11) and 塚 (FA10) compatibility ideographs that must not be
 /// normalised; 𠮷 outside the BMP (IPAmj only).
 pub(crate) const RARE_SURNAMES: [(&str, &str); 14] = [
     ("髙橋", "タカハシ"),
@@ -218,7 +220,7 @@ pub(crate) const RARE_SURNAMES: [(&str, &str); 14] = [
     ("葛\u{E0100}西", "カサイ"),
     ("葛\u{E0102}西", "カサイ"),
     ("渡邉", "ワタナベ"),
-    ("渡邉\u{E0103}", "ワタナベ"),
+    ("渡邉\u{E0110}", "ワタナベ"),
     ("齋藤", "サイトウ"),
     ("齋\u{E0102}藤", "サイトウ"),
     ("飯\u{FA10}", "イイヅカ"),
@@ -380,7 +382,10 @@ const NATIONS: [Nation; 6] = [
             ("NAKAMURA DE SOUZA", "ナカムラ　デ　ソウザ"),
         ],
         male: &[
-            ("FERNANDO HENRIQUE GONCALVES", "フェルナンド　エンヒキ　ゴンサウヴェス"),
+            (
+                "FERNANDO HENRIQUE GONCALVES",
+                "フェルナンド　エンヒキ　ゴンサウヴェス",
+            ),
             ("LUCAS GABRIEL", "ルーカス　ガブリエウ"),
             ("JOAO VICTOR", "ジョアン　ヴィトール"),
             ("PEDRO HENRIQUE", "ペドロ　エンヒキ"),
@@ -436,7 +441,14 @@ const TOWNS: [&str; 6] = ["本町", "旭町", "栄町", "緑が丘", "桜台", "
 /// Former town names kept in the addresses of a merged city (見本市架空町大字…).
 const OLD_TOWNS: [&str; 4] = ["架空町", "仮野町", "東見本町", "見本川町"];
 const OAZA: [&str; 5] = ["見本", "仮野", "東見本", "上架空", "見本新田"];
-const AZA: [&str; 6] = ["北ノ原", "東山下", "西ケ谷戸", "中通リ", "南沢向", "上ノ台前"];
+const AZA: [&str; 6] = [
+    "北ノ原",
+    "東山下",
+    "西ケ谷戸",
+    "中通リ",
+    "南沢向",
+    "上ノ台前",
+];
 /// Katakana building names, each with ー.
 const BUILDINGS: [&str; 8] = [
     "パークサイドレジデンス",
@@ -452,8 +464,18 @@ const BUILDINGS: [&str; 8] = [
 /// flourish, a number.
 const BUILDING_EXTRA: [&[&str]; 4] = [
     &["見本駅前", "東見本", "北ノ原"],
-    &["ステーションフロント", "グランヒルズ", "ウエストウイング", "プレミアムスイート"],
-    &["レジデンス", "ガーデンコート", "テラスハウス", "ゲートタワー"],
+    &[
+        "ステーションフロント",
+        "グランヒルズ",
+        "ウエストウイング",
+        "プレミアムスイート",
+    ],
+    &[
+        "レジデンス",
+        "ガーデンコート",
+        "テラスハウス",
+        "ゲートタワー",
+    ],
     &["第二", "弐番館", "第三"],
 ];
 const OTHER_CITIES: [&str; 4] = [
@@ -644,9 +666,7 @@ fn long_address_once(g: &mut Gen, city: &str) -> String {
     let mut building = g.rng.pick(&BUILDINGS).to_string();
     let tou = g.rng.pick(&["Ａ", "Ｂ", "Ｂ", "Ｃ"]);
     let room = format!("{}{:02}", g.rng.between(1, 15), g.rng.between(1, 20));
-    let len = |b: &str| {
-        base.chars().count() + 1 + b.chars().count() + 2 + room.chars().count() + 1
-    };
+    let len = |b: &str| base.chars().count() + 1 + b.chars().count() + 2 + room.chars().count() + 1;
     for words in BUILDING_EXTRA {
         let e = g.rng.pick(words);
         if len(&building) >= target || len(&building) + e.chars().count() > 80 {
@@ -743,7 +763,7 @@ impl World {
             rest -= 1;
         }
         roles.extend(std::iter::repeat_n(Role::Child, rest));
-        let children = roles.iter().any(|r| *r == Role::Child);
+        let children = roles.contains(&Role::Child);
 
         // The household's surname and nationality.
         let nation = &NATIONS[g.rng.below(NATIONS.len())];
@@ -766,11 +786,16 @@ impl World {
         } else if children {
             (24, 75)
         } else if n == 1 {
-            (18, 114)
+            (18, 115)
         } else {
             (18, 95)
         };
-        let head_birth = g.date_in(issued - years(age_hi), issued - years(age_lo));
+        let head_birth = if n == 1 && g.rng.chance(1, 4) {
+            // The oldest residents: born on the days the eras changed.
+            days(g.rng.pick(&BOUNDARY[..4]))
+        } else {
+            g.date_in(issued - years(age_hi), issued - years(age_lo))
+        };
         let head_male = g.rng.chance(4, 5);
         let adult = issued - years(18);
 
@@ -969,20 +994,22 @@ impl World {
         }
 
         // Foreign residents' status.
-        for i in 0..people.len() {
-            let Some(mut f) = people[i].foreign.clone() else {
+        for p in &mut people {
+            let Some(mut f) = p.foreign.clone() else {
                 continue;
             };
-            let role = people[i].role;
-            let korean_old = f.nationality == "韓国" && people[i].birth < days(day(1965, 1, 1));
+            let role = p.role;
+            let korean_old = f.nationality == "韓国" && p.birth < days(day(1965, 1, 1));
             if f.kubun == "出生による経過滞在者" {
-                f.expiry = Some(people[i].birth + 60);
+                f.expiry = Some(p.birth + 60);
             } else if korean_old || (f.nationality == "韓国" && g.rng.chance(1, 3)) {
                 f.kubun = "特別永住者";
                 f.expiry = Some(issued + g.rng.between(30, years(7)));
                 f.card_number = Some(g.card_number());
             } else if role == Role::Lodger && g.rng.chance(1, 2) {
-                f.kubun = g.rng.pick(&["一時庇護許可者", "仮滞在許可者", "国籍喪失による経過滞在者"]);
+                f.kubun =
+                    g.rng
+                        .pick(&["一時庇護許可者", "仮滞在許可者", "国籍喪失による経過滞在者"]);
                 let span = if f.kubun == "国籍喪失による経過滞在者" {
                     59
                 } else {
@@ -992,14 +1019,17 @@ impl World {
                 if f.kubun == "国籍喪失による経過滞在者" {
                     // Lost Japanese nationality within the last 60 days, so moved in no earlier.
                     let since = issued - g.rng.between(1, 59);
-                    people[i].became_resident = since;
-                    people[i].address_since = people[i].address_since.min(since);
+                    p.became_resident = since;
+                    p.address_since = p.address_since.min(since);
                 }
             } else {
                 let (status, periods) = match (mode, role) {
                     (Mode::Mixed, Role::Spouse) => STATUSES[5],
                     (_, Role::Lodger) => STATUSES[1 + g.rng.below(STATUSES.len() - 1)],
-                    (_, Role::Head) => g.rng.pick(&[STATUSES[0], STATUSES[1], STATUSES[4], STATUSES[6]]),
+                    (_, Role::Head) => {
+                        g.rng
+                            .pick(&[STATUSES[0], STATUSES[1], STATUSES[4], STATUSES[6]])
+                    }
                     _ => g.rng.pick(&[STATUSES[0], STATUSES[3], STATUSES[6]]),
                 };
                 f.status = Some(status);
@@ -1011,15 +1041,16 @@ impl World {
                 f.expiry = Some(issued + g.rng.between(30, years(5)));
                 f.card_number = Some(g.card_number());
             }
-            people[i].foreign = Some(f);
+            p.foreign = Some(f);
         }
 
         // 通称 and 旧氏.
-        for i in 0..people.len() {
-            let p = &people[i];
+        for p in &mut people {
             if let Some(f) = &p.foreign {
                 let wants = f.kubun == "特別永住者" || g.rng.chance(1, 3);
-                if (wants && p.role != Role::Lodger) || (p.role == Role::Spouse && mode == Mode::Mixed) {
+                if (wants && p.role != Role::Lodger)
+                    || (p.role == Role::Spouse && mode == Mode::Mixed)
+                {
                     let alias_surname = if mode == Mode::Mixed {
                         surname.clone()
                     } else {
@@ -1030,12 +1061,12 @@ impl World {
                         g.rng.pick(n.alias_surnames).to_string()
                     };
                     let (given, _) = japanese_given(g, p.male);
-                    people[i].alias = Some(format!("{alias_surname}　{given}"));
+                    p.alias = Some(format!("{alias_surname}　{given}"));
                 }
             } else if p.role == Role::Spouse && g.rng.chance(1, 3) {
                 let (s, k) = g.rng.pick(&SURNAMES);
                 if s != surname {
-                    people[i].old_surname = Some((s.to_string(), k.to_string()));
+                    p.old_surname = Some((s.to_string(), k.to_string()));
                 }
             }
         }
@@ -1043,7 +1074,11 @@ impl World {
         // The 戸籍: 筆頭者, a Japanese spouse, the Japanese children; a child who married out
         // stays listed, removed.
         let address = city_addr;
-        let home = if g.rng.chance(1, 2) { HOME } else { "見本県架空市" };
+        let home = if g.rng.chance(1, 2) {
+            HOME
+        } else {
+            "見本県架空市"
+        };
         let honseki = honseki_address(g, home);
         let spouse_idx = people.iter().position(|p| p.role == Role::Spouse);
         let marriage = spouse_idx.map(|s| {
@@ -1116,7 +1151,10 @@ impl World {
             // A child who married out, for the boxed 除籍.
             let male = g.rng.chance(1, 2);
             let (given, kg) = japanese_given(g, male);
-            let b = g.date_in(head_birth + years(20), (head_birth + years(40)).min(issued - years(20)));
+            let b = g.date_in(
+                head_birth + years(20),
+                (head_birth + years(40)).min(issued - years(20)),
+            );
             kids.push(Person {
                 role: Role::Child,
                 given,
@@ -1160,7 +1198,14 @@ impl World {
             }
         };
         let mut koseki_events = Vec::new();
-        let mut e = Event::new(if marriage.is_some() { "編製" } else { "分籍" }, compiled_on);
+        let mut e = Event::new(
+            if marriage.is_some() {
+                "編製"
+            } else {
+                "分籍"
+            },
+            compiled_on,
+        );
         e.notified_on = Some(compiled_on);
         koseki_events.push(e);
         if compiled_on < days(KAISEI_FROM) {
@@ -1173,7 +1218,9 @@ impl World {
 
         // Each resident's own 戸籍: the 世帯主's, a married child's (with its spouse and the
         // grandchildren), or the 世帯主's parents'.
-        let hittosha = koseki.first().map_or_else(|| people[0].name(), Person::name);
+        let hittosha = koseki
+            .first()
+            .map_or_else(|| people[0].name(), Person::name);
         let married_child = if three_gen {
             people
                 .iter()
@@ -1252,7 +1299,11 @@ fn other_honseki(g: &mut Gen) -> String {
 
 fn birth_event(g: &mut Gen, birth: i32, notifier: &str) -> Event {
     let mut e = Event::new("出生", birth);
-    e.place = Some(g.rng.pick(&["見本県見本市", "見本県架空市", "架空県見本郡仮野町"]).to_string());
+    e.place = Some(
+        g.rng
+            .pick(&["見本県見本市", "見本県架空市", "架空県見本郡仮野町"])
+            .to_string(),
+    );
     e.notified_on = Some(g.notified(birth));
     e.notifier = Some(notifier.to_string());
     e
@@ -1269,7 +1320,12 @@ enum Scope<'a> {
     Other,
 }
 
-fn fill(g: &mut Gen, w: &World, decls: &BTreeMap<String, FieldDecl>, scope: Scope<'_>) -> Map<String, Json> {
+fn fill(
+    g: &mut Gen,
+    w: &World,
+    decls: &BTreeMap<String, FieldDecl>,
+    scope: Scope<'_>,
+) -> Map<String, Json> {
     let mut out = Map::new();
     for (name, d) in decls {
         let v = match known(g, w, scope, name, d) {
@@ -1353,7 +1409,12 @@ fn known_top(g: &mut Gen, w: &World, name: &str, d: &FieldDecl) -> Known {
             let p = &w.members[w.subject];
             let surname = match (&p.foreign, &p.alias) {
                 (Some(_), Some(a)) => a.split('　').next().unwrap_or("見本").to_string(),
-                (Some(_), None) => p.kana_surname.split('　').next().unwrap_or("見本").to_string(),
+                (Some(_), None) => p
+                    .kana_surname
+                    .split('　')
+                    .next()
+                    .unwrap_or("見本")
+                    .to_string(),
                 _ => p.surname.clone(),
             };
             match seal_image(&surname, g.seed) {
@@ -1361,10 +1422,13 @@ fn known_top(g: &mut Gen, w: &World, name: &str, d: &FieldDecl) -> Known {
                 None => Known::Unknown,
             }
         }
-        "koseki_events" => list_of(g, w, d, &w.koseki_events, |e| Scope::Event(e)),
+        "koseki_events" => list_of(g, w, d, &w.koseki_events, Scope::Event),
         _ if d.kind == FieldKind::List => {
-            if d.item.contains_key("kind") && d.item.contains_key("date") && !d.item.contains_key("name") {
-                list_of(g, w, d, &w.koseki_events, |e| Scope::Event(e))
+            if d.item.contains_key("kind")
+                && d.item.contains_key("date")
+                && !d.item.contains_key("name")
+            {
+                list_of(g, w, d, &w.koseki_events, Scope::Event)
             } else if is_person_list(d) {
                 let people = if d
                     .item
@@ -1375,7 +1439,7 @@ fn known_top(g: &mut Gen, w: &World, name: &str, d: &FieldDecl) -> Known {
                 } else {
                     &w.members
                 };
-                list_of(g, w, d, people, |p| Scope::Person(p))
+                list_of(g, w, d, people, Scope::Person)
             } else {
                 Known::Unknown
             }
@@ -1464,7 +1528,7 @@ fn known_person(g: &mut Gen, w: &World, p: &Person, name: &str, d: &FieldDecl) -
             _ if p.removed => text("除籍"),
             _ => Known::Absent,
         },
-        "events" if d.kind == FieldKind::List => list_of(g, w, d, &p.events, |e| Scope::Event(e)),
+        "events" if d.kind == FieldKind::List => list_of(g, w, d, &p.events, Scope::Event),
         _ => Known::Unknown,
     }
 }
@@ -1501,11 +1565,15 @@ fn fallback(g: &mut Gen, w: &World, scope: Scope<'_>, name: &str, d: &FieldDecl)
             if let Some(c) = pick_choice(g, d) {
                 return c;
             }
-            let s = if ["address", "place", "honseki", "jusho"].iter().any(|k| name.contains(k)) {
+            let s = if ["address", "place", "honseki", "jusho"]
+                .iter()
+                .any(|k| name.contains(k))
+            {
                 other_short(g)
             } else if name.contains("kana") {
                 person.kana()
-            } else if name.contains("name") || name.contains("spouse") || name.contains("notifier") {
+            } else if name.contains("name") || name.contains("spouse") || name.contains("notifier")
+            {
                 person.name()
             } else {
                 "見本".to_string()
@@ -1545,7 +1613,9 @@ fn pick_choice(g: &mut Gen, d: &FieldDecl) -> Option<Json> {
     if d.choices.is_empty() {
         None
     } else {
-        Some(Json::String(d.choices[g.rng.below(d.choices.len())].clone()))
+        Some(Json::String(
+            d.choices[g.rng.below(d.choices.len())].clone(),
+        ))
     }
 }
 
@@ -1582,13 +1652,13 @@ fn seal_image(surname: &str, seed: u64) -> Option<Json> {
     let clean: String = surname
         .chars()
         .filter(|c| {
-            !c.is_whitespace()
-                && !matches!(u32::from(*c), 0xFE00..=0xFE0F | 0xE0100..=0xE01EF)
+            !c.is_whitespace() && !matches!(u32::from(*c), 0xFE00..=0xFE0F | 0xE0100..=0xE01EF)
         })
         .take(4)
         .collect();
     let mut r = Rng(ChaCha20Rng::seed_from_u64(seed ^ 0x5EA1));
-    let diameter = 10.5 + (r.u64() % 76) as f32 / 10.0;
+    let tenths = 105 + r.u64() % 76;
+    let diameter = tenths as f32 / 10.0;
     let items = marume(&clean, diameter, seed)
         .or_else(|_| marume("見本", diameter, seed))
         .ok()?;
@@ -1600,7 +1670,316 @@ fn seal_image(surname: &str, seed: u64) -> Option<Json> {
     );
     obj.insert(
         "size_mm".into(),
-        serde_json::Number::from_f64(f64::from(diameter)).map_or(Json::Null, Json::Number),
+        serde_json::Number::from_f64(tenths as f64 / 10.0).map_or(Json::Null, Json::Number),
     );
     Some(Json::Object(obj))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::layout::{bind, default_layout_dir, Catalog, Composer, Request, Value};
+    use crate::seal::{decode_impression, ImpressionScale};
+    use crate::text::FontDb;
+
+    fn issued() -> Date {
+        Date::new(2026, 11, 24).unwrap()
+    }
+
+    fn catalog() -> Catalog {
+        Catalog::load_dir(&default_layout_dir()).unwrap()
+    }
+
+    fn is_vs(c: char) -> bool {
+        matches!(u32::from(c), 0xFE00..=0xFE0F | 0xE0100..=0xE01EF)
+    }
+
+    /// Base characters with their variation selector, if any.
+    fn clusters(s: &str) -> Vec<(char, Option<char>)> {
+        let mut out: Vec<(char, Option<char>)> = Vec::new();
+        for c in s.chars() {
+            match out.last_mut() {
+                Some(last) if is_vs(c) => last.1 = Some(c),
+                _ => out.push((c, None)),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn rare_surnames_are_in_one_face_of_each_chain() {
+        let db = FontDb::shared().unwrap();
+        for family in ["mincho", "mj"] {
+            let chain = db.chain(family).unwrap();
+            for (s, _) in RARE_SURNAMES {
+                // A name is set in one face: some face of the chain must hold every cluster.
+                let ok = chain.iter().any(|&f| {
+                    let face = db.get(f).face();
+                    clusters(s).iter().all(|&(c, vs)| match vs {
+                        Some(v) => face.glyph_variation_index(c, v).is_some(),
+                        None => face.glyph_index(c).is_some(),
+                    })
+                });
+                assert!(
+                    ok,
+                    "{s} ({:?}) is not in one face of {family}",
+                    s.chars()
+                        .map(|c| format!("U+{:04X}", u32::from(c)))
+                        .collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn rare_surnames_render_in_the_name_box() {
+        let c = Arc::new(catalog());
+        let composer = Composer::new(FontDb::shared().unwrap(), c);
+        let members: Vec<Json> = RARE_SURNAMES
+            .iter()
+            .map(|(s, k)| {
+                serde_json::json!({"name": format!("{s}　宗右衛門"), "kana": format!("{k}　ソウエモン"),
+                    "birth_date": "1989-01-08", "gender": "男"})
+            })
+            .collect();
+        for layout in ["juminhyo", "kisai-jiko"] {
+            let data = serde_json::json!({"address": "見本県見本市本町一丁目2番3号", "head": "見本　太郎", "members": members});
+            let req = Request {
+                layout,
+                municipality: "mihon-shi",
+                data: &data,
+                items: None,
+                serial: "1",
+                issued_on: issued(),
+            };
+            composer
+                .compose(&req)
+                .unwrap_or_else(|e| panic!("{layout}: {e}"));
+        }
+    }
+
+    #[test]
+    fn same_seed_same_data_other_seed_other_data() {
+        let c = catalog();
+        for t in c.layouts() {
+            let a = sample(t, 7, issued());
+            assert_eq!(a, sample(t, 7, issued()), "{}", t.id);
+            assert_ne!(a, sample(t, 8, issued()), "{}", t.id);
+        }
+    }
+
+    #[test]
+    fn binds_for_every_layout_with_every_item() {
+        let c = catalog();
+        for t in c.layouts() {
+            let all: Vec<String> = t.options.keys().cloned().collect();
+            for seed in 1..=25 {
+                let v = sample(t, seed, issued());
+                for items in [None, Some(all.as_slice())] {
+                    bind(t, &v, items, issued())
+                        .unwrap_or_else(|e| panic!("{} seed {seed}: {e}", t.id));
+                }
+            }
+        }
+    }
+
+    fn d(v: &Json, k: &str) -> Option<i32> {
+        v.get(k)
+            .and_then(Json::as_str)
+            .map(|s| days(Date::parse_iso(s).unwrap()))
+    }
+
+    #[test]
+    fn dates_identifiers_and_lengths_are_consistent() {
+        let c = catalog();
+        let t = c.layout("tenshutsu").unwrap();
+        let today = days(issued());
+        for seed in 1..=80 {
+            let v = sample(t, seed, issued());
+            assert!(d(&v, "move_out_date").unwrap() > today);
+            for m in v["members"].as_array().unwrap() {
+                let birth = d(m, "birth_date").unwrap();
+                let became = d(m, "became_resident").unwrap();
+                let since = d(m, "address_since").unwrap();
+                let notified = d(m, "notified_on").unwrap();
+                assert!(birth <= became && became <= today, "seed {seed}: {m}");
+                assert!(
+                    birth <= since && since <= notified && notified <= today,
+                    "seed {seed}: {m}"
+                );
+                assert!(notified - since <= 13, "seed {seed}: {m}");
+                let code = m["jumin_code"].as_str().unwrap();
+                assert!(code.len() == 11 && code.bytes().all(|b| b.is_ascii_digit()));
+                assert!(crate::layout::kojin_bango_valid(
+                    m["kojin_bango"].as_str().unwrap()
+                ));
+                if let Some(e) = d(m, "expiry") {
+                    assert!(e > today, "seed {seed}: {m}");
+                }
+                if let Some(card) = m.get("card_number").and_then(Json::as_str) {
+                    let b = card.as_bytes();
+                    assert!(
+                        b.len() == 12
+                            && b[..2].iter().chain(&b[10..]).all(u8::is_ascii_uppercase)
+                            && b[2..10].iter().all(u8::is_ascii_digit),
+                        "{card}"
+                    );
+                }
+                if m.get("nationality").is_some() {
+                    assert!(m.get("honseki").is_none() && m.get("hittosha").is_none());
+                } else {
+                    assert!(m.get("kubun").is_none() && m.get("card_number").is_none());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn covers_the_hard_cases_across_seeds() {
+        let c = catalog();
+        let t = c.layout("juminhyo").unwrap();
+        let (mut sizes, mut nations, mut kubun, mut statuses) = (
+            BTreeSet::new(),
+            BTreeSet::new(),
+            BTreeSet::new(),
+            BTreeSet::new(),
+        );
+        let (mut dates, mut surnames, mut relationships) =
+            (BTreeSet::new(), BTreeSet::new(), BTreeSet::new());
+        let (mut long_addresses, mut aliases, mut long_latin) = (0, 0, 0);
+        for seed in 1..=1000 {
+            let v = sample(t, seed, issued());
+            let a = v["address"].as_str().unwrap().chars().count();
+            assert!(a <= 80);
+            if a >= 60 {
+                long_addresses += 1;
+            }
+            let ms = v["members"].as_array().unwrap();
+            sizes.insert(ms.len());
+            for m in ms {
+                for k in ["birth_date", "became_resident", "address_since"] {
+                    dates.insert(m[k].as_str().unwrap().to_string());
+                }
+                let name = m["name"].as_str().unwrap();
+                surnames.insert(name.split('　').next().unwrap().to_string());
+                relationships.insert(m["relationship"].as_str().unwrap().to_string());
+                if name.chars().filter(char::is_ascii_alphabetic).count() >= 40 {
+                    long_latin += 1;
+                }
+                aliases += usize::from(m.get("alias").is_some());
+                for (k, set) in [
+                    ("nationality", &mut nations),
+                    ("kubun", &mut kubun),
+                    ("status", &mut statuses),
+                ] {
+                    if let Some(x) = m.get(k).and_then(Json::as_str) {
+                        set.insert(x.to_string());
+                    }
+                }
+            }
+        }
+        assert_eq!(sizes, (1..=12).collect(), "household sizes");
+        assert_eq!(nations.len(), 6, "{nations:?}");
+        assert_eq!(kubun.len(), 6, "{kubun:?}");
+        assert_eq!(statuses.len(), 7, "{statuses:?}");
+        for b in BOUNDARY {
+            let s = format!("{:04}-{:02}-{:02}", b.year, b.month, b.day);
+            assert!(dates.contains(&s), "no {s}");
+        }
+        for (s, _) in RARE_SURNAMES {
+            assert!(surnames.contains(s), "no {s}");
+        }
+        for r in [
+            "世帯主",
+            "妻",
+            "夫",
+            "子",
+            "子の妻",
+            "子の夫",
+            "孫",
+            "父",
+            "母",
+            "同居人",
+        ] {
+            assert!(relationships.contains(r), "no {r}");
+        }
+        assert!(long_addresses > 300 && aliases > 30 && long_latin > 0);
+        // 飯塚 keeps its compatibility ideograph (never normalised).
+        assert!(surnames.contains("飯\u{FA10}"));
+    }
+
+    #[test]
+    fn fills_koseki_and_seal_fields_by_convention_and_the_rest_by_type() {
+        let toml = r#"
+id = "x"
+title = "t"
+certificate = "c"
+mode = "vertical"
+[fields]
+honseki = { type = "text", required = true, max = 80 }
+hittosha = { type = "text", required = true, max = 30 }
+compiled_on = { type = "date", required = true, past = true }
+registration_number = { type = "digits", required = true, min = 6, max = 8 }
+seal = { type = "image", required = true }
+mystery = { type = "text", required = true, max = 5, choices = ["甲", "乙"] }
+odd_number = { type = "digits", required = true, min = 4, max = 4 }
+[fields.koseki_events]
+type = "list"
+[fields.koseki_events.item]
+kind = { type = "text", required = true }
+date = { type = "date", required = true, past = true }
+reason = { type = "text" }
+[fields.persons]
+type = "list"
+min = 1
+[fields.persons.item]
+name = { type = "text", required = true, max = 10, label = "名" }
+birth_date = { type = "date", required = true, past = true }
+father = { type = "text", max = 30 }
+mother = { type = "text", max = 30 }
+zokugara = { type = "text", required = true, max = 4 }
+removed = { type = "bool" }
+[fields.persons.item.events]
+type = "list"
+[fields.persons.item.events.item]
+kind = { type = "text", required = true, choices = ["出生", "婚姻", "死亡"] }
+date = { type = "date", required = true, past = true }
+place = { type = "text" }
+notified_on = { type = "date", past = true }
+notifier = { type = "text" }
+spouse = { type = "text" }
+former_honseki = { type = "text" }
+"#;
+        let t = Template::parse("x.toml", toml).unwrap();
+        let mut removed = 0;
+        for seed in 1..=6 {
+            let v = sample(&t, seed, issued());
+            let b = bind(&t, &v, None, issued()).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            assert!(["甲", "乙"].contains(&v["mystery"].as_str().unwrap()));
+            let persons = v["persons"].as_array().unwrap();
+            let first = &persons[0];
+            // 【名】 only: the label asks for the given name.
+            assert!(!first["name"].as_str().unwrap().contains('　'), "{first}");
+            assert!(["男", "女"]
+                .iter()
+                .any(|s| first["zokugara"].as_str().unwrap().ends_with(s)));
+            let events = first["events"].as_array().unwrap();
+            assert_eq!(events[0]["kind"], "出生");
+            assert_eq!(events[0]["date"], first["birth_date"]);
+            removed += persons.iter().filter(|p| p["removed"] == true).count();
+            assert!(!v["koseki_events"].as_array().unwrap().is_empty());
+            let Some(Value::Image(img)) = b.fields.get("seal") else {
+                panic!("no seal")
+            };
+            let size = img.size_mm.unwrap();
+            assert!((10.5..=18.1).contains(&size));
+            let imp = decode_impression(&img.bytes, ImpressionScale::SizeMm(size), "seal").unwrap();
+            let (w, h) = imp.size_mm();
+            assert!((w.max(h) - size).abs() < 0.01, "{w}×{h} vs {size}");
+        }
+        assert!(removed > 0, "no 除籍 member in six seeds");
+    }
 }
