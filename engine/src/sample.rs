@@ -1003,8 +1003,8 @@ impl World {
             if f.kubun == "出生による経過滞在者" {
                 f.expiry = Some(p.birth + 60);
             } else if korean_old || (f.nationality == "韓国" && g.rng.chance(1, 3)) {
+                // No 在留期間, so no 満了の日: only the certificate number.
                 f.kubun = "特別永住者";
-                f.expiry = Some(issued + g.rng.between(30, years(7)));
                 f.card_number = Some(g.card_number());
             } else if role == Role::Lodger && g.rng.chance(1, 2) {
                 f.kubun =
@@ -1038,7 +1038,11 @@ impl World {
                 } else {
                     Some(g.rng.pick(periods))
                 };
-                f.expiry = Some(issued + g.rng.between(30, years(5)));
+                // 永住者 have no 在留期間 and so no 満了の日.
+                f.expiry = f
+                    .period
+                    .is_some()
+                    .then(|| issued + g.rng.between(30, years(5)));
                 f.card_number = Some(g.card_number());
             }
             p.foreign = Some(f);
