@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd_render;
+mod cmd_sample;
 mod cmd_text;
 mod cmd_verify;
 
@@ -33,6 +34,8 @@ enum Command {
     Keygen(cmd_verify::KeygenArgs),
     /// Verifies the signed code of a rendered page or a scan: exit 0 genuine, 3 not, 2 unreadable.
     Verify(cmd_verify::VerifyArgs),
+    /// Prints fictitious sample data for a layout as JSON (deterministic per --seed).
+    Sample(cmd_sample::SampleArgs),
 }
 
 fn main() -> ExitCode {
@@ -47,6 +50,7 @@ fn main() -> ExitCode {
             Ok(code) => return ExitCode::from(code),
             Err(e) => Err(e),
         },
+        Command::Sample(a) => cmd_sample::sample(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

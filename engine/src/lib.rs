@@ -12,6 +12,7 @@ pub mod layout;
 pub mod output;
 pub mod paint;
 pub mod render;
+pub mod sample;
 pub mod seal;
 pub mod signed;
 pub mod security;
