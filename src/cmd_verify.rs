@@ -28,17 +28,25 @@ pub(crate) fn keygen(a: KeygenArgs) -> Result<(), Error> {
     let tmp = generate_key(0)?;
     let id = a.id.unwrap_or_else(|| key_id_of(&tmp.public()));
     let key = signed::parse_private_key(&tmp.to_file_contents(), id, "generated key")?;
-    std::fs::create_dir_all(&a.out).map_err(|e| Error::Encode(format!("cannot create {}: {e}", a.out.display())))?;
+    std::fs::create_dir_all(&a.out)
+        .map_err(|e| Error::Encode(format!("cannot create {}: {e}", a.out.display())))?;
     let private = a.out.join(format!("{}.key", a.name));
     let public = a.out.join(format!("{}.pub", a.name));
     if private.exists() {
-        return Err(Error::input("--out", format!("{} exists; refusing to overwrite a key", private.display())));
+        return Err(Error::input(
+            "--out",
+            format!("{} exists; refusing to overwrite a key", private.display()),
+        ));
     }
     write_private(&private, &key.to_file_contents())?;
-    std::fs::write(&public, format!("{}\n", key.public_base64())).map_err(|e| Error::Encode(e.to_string()))?;
+    std::fs::write(&public, format!("{}\n", key.public_base64()))
+        .map_err(|e| Error::Encode(e.to_string()))?;
     println!("key id {id}");
     println!("public key {}", key.public_base64());
-    println!("private key written to {} (keep it secret; name it in the profile's [signing])", private.display());
+    println!(
+        "private key written to {} (keep it secret; name it in the profile's [signing])",
+        private.display()
+    );
     Ok(())
 }
 
@@ -52,7 +60,8 @@ fn write_private(path: &std::path::Path, contents: &str) -> Result<(), Error> {
         .mode(0o600)
         .open(path)
         .map_err(|e| Error::Encode(format!("cannot write {}: {e}", path.display())))?;
-    f.write_all(contents.as_bytes()).map_err(|e| Error::Encode(e.to_string()))
+    f.write_all(contents.as_bytes())
+        .map_err(|e| Error::Encode(e.to_string()))
 }
 
 #[cfg(not(unix))]
@@ -83,18 +92,24 @@ pub(crate) struct VerifyArgs {
 /// Exit code for a verification: 0 genuine, 3 not, 2 nothing readable.
 pub(crate) fn verify(a: VerifyArgs) -> Result<u8, Error> {
     if a.descramble.is_some() {
-        return Err(Error::input("--descramble", "this build prints no scrambled image yet; nothing to descramble"));
+        return Err(Error::input(
+            "--descramble",
+            "this build prints no scrambled image yet; nothing to descramble",
+        ));
     }
     let img = image::ImageReader::open(&a.file)
         .map_err(|e| Error::input("FILE", format!("cannot read: {e}")))?
         .with_guessed_format()
         .map_err(|e| Error::input("FILE", format!("cannot read: {e}")))?;
-    let img = img.decode().map_err(|e| Error::input("FILE", format!("not a PNG, JPEG or TIFF image: {e}")))?;
+    let img = img
+        .decode()
+        .map_err(|e| Error::input("FILE", format!("not a PNG, JPEG or TIFF image: {e}")))?;
     let grey = img.to_luma8();
     let (w, h) = (grey.width() as usize, grey.height() as usize);
     let trusted = match &a.key {
         Some(p) => Some(parse_public_key(
-            &std::fs::read_to_string(p).map_err(|e| Error::input("--key", format!("cannot read: {e}")))?,
+            &std::fs::read_to_string(p)
+                .map_err(|e| Error::input("--key", format!("cannot read: {e}")))?,
             "--key",
         )?),
         None => None,
@@ -144,13 +159,25 @@ pub(crate) fn verify(a: VerifyArgs) -> Result<u8, Error> {
                 o["issued_minute"] = json!(h.minute);
                 o["page"] = json!(h.page);
                 o["pages"] = json!(h.pages);
-                o["digest"] = json!(h.digest.iter().map(|b| format!("{b:02x}")).collect::<String>());
+                o["digest"] = json!(h
+                    .digest
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect::<String>());
             }
             o
         })
         .collect();
     if a.json {
-        let verdict = if all_genuine { "genuine" } else { findings.iter().map(|(v, _)| v.as_str()).find(|v| *v != "genuine").unwrap_or("altered") };
+        let verdict = if all_genuine {
+            "genuine"
+        } else {
+            findings
+                .iter()
+                .map(|(v, _)| v.as_str())
+                .find(|v| *v != "genuine")
+                .unwrap_or("altered")
+        };
         println!("{}", json!({ "verdict": verdict, "codes": list }));
     } else {
         for o in &list {

@@ -14,8 +14,8 @@ pub mod paint;
 pub mod render;
 pub mod sample;
 pub mod seal;
-pub mod signed;
 pub mod security;
+pub mod signed;
 pub mod text;
 
 pub use display::{Document, Ink, Item, Page};

@@ -16,7 +16,7 @@ use serde_json::{Map, Value as Json};
 
 use crate::layout::{kojin_bango_check_digit, FieldDecl, FieldKind, Template};
 use crate::seal::{marume, rasterise_for_registration};
-use crate::text::wareki::Date;
+use crate::text::wareki::{format_wareki, Date, DigitStyle};
 
 /// Sample data for layout `t`, deterministic per `seed`, with every date consistent with an
 /// issue on `issued_on` (births before moves, moves before notifications, all on or before
@@ -1424,6 +1424,28 @@ fn known_top(g: &mut Gen, w: &World, name: &str, d: &FieldDecl) -> Known {
             match seal_image(&surname, g.seed) {
                 Some(v) => Known::Value(v),
                 None => Known::Unknown,
+            }
+        }
+        "koseki_events" if d.kind == FieldKind::Text => {
+            // One line of 戸籍事項 after the 編製: a 転籍 when the 戸籍 has one.
+            match w.koseki_events.iter().find(|e| e.kind == "転籍") {
+                Some(e) => {
+                    let date = Date::from_days_since_2000(e.date);
+                    let from = e.former_honseki.clone().unwrap_or_default();
+                    let line = match format_wareki(date, DigitStyle::Arabic) {
+                        Ok(d) if !from.is_empty() => {
+                            format!("転籍　【転籍日】{d}　【従前本籍】{from}")
+                        }
+                        Ok(d) => format!("転籍　【転籍日】{d}"),
+                        Err(_) => return Known::Absent,
+                    };
+                    if line.chars().count() <= d.max.unwrap_or(120) {
+                        text(line)
+                    } else {
+                        Known::Absent
+                    }
+                }
+                None => Known::Absent,
             }
         }
         "koseki_events" => list_of(g, w, d, &w.koseki_events, Scope::Event),

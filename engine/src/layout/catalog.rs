@@ -113,7 +113,11 @@ impl Catalog {
         let mut ring = crate::signed::KeyRing::default();
         for m in self.municipalities.values() {
             if let Some(s) = &m.signing {
-                ring.insert(m.code_number(), s.key_id, crate::signed::parse_public_key(&s.public_key, &m.id)?);
+                ring.insert(
+                    m.code_number(),
+                    s.key_id,
+                    crate::signed::parse_public_key(&s.public_key, &m.id)?,
+                );
             }
         }
         Ok(ring)

@@ -124,18 +124,40 @@ impl Municipality {
     /// from the environment variable if it is set, else from the file. A profile with a public
     /// key but no private key can verify, not sign.
     pub fn load_signer(&mut self, file: &str, dir: &std::path::Path) -> Result<()> {
-        let Some(s) = &self.signing else { return Ok(()) };
+        let Some(s) = &self.signing else {
+            return Ok(());
+        };
         let public = crate::signed::parse_public_key(&s.public_key, file)?;
         let text = match (&s.private_key_env, &s.private_key_file) {
-            (Some(var), _) if std::env::var_os(var).is_some() => std::env::var(var)
-                .map_err(|_| Error::config(file, "signing.private_key_env", "the variable is not valid UTF-8"))?,
-            (_, Some(f)) => std::fs::read_to_string(dir.join(f))
-                .map_err(|e| Error::config(file, "signing.private_key_file", format!("cannot read: {e}")))?,
+            (Some(var), _) if std::env::var_os(var).is_some() => {
+                std::env::var(var).map_err(|_| {
+                    Error::config(
+                        file,
+                        "signing.private_key_env",
+                        "the variable is not valid UTF-8",
+                    )
+                })?
+            }
+            (_, Some(f)) => std::fs::read_to_string(dir.join(f)).map_err(|e| {
+                Error::config(
+                    file,
+                    "signing.private_key_file",
+                    format!("cannot read: {e}"),
+                )
+            })?,
             _ => return Ok(()),
         };
-        let key = crate::signed::parse_private_key(&text, s.key_id, &format!("{file}: signing private key"))?;
+        let key = crate::signed::parse_private_key(
+            &text,
+            s.key_id,
+            &format!("{file}: signing private key"),
+        )?;
         if key.public() != public {
-            return Err(Error::config(file, "signing.public_key", "does not match the private key"));
+            return Err(Error::config(
+                file,
+                "signing.public_key",
+                "does not match the private key",
+            ));
         }
         self.signer = Some(key);
         Ok(())

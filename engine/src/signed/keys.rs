@@ -49,7 +49,10 @@ impl PrivateKey {
 
     /// The private key file's contents: base64 of the 32-byte seed and a newline.
     pub fn to_file_contents(&self) -> String {
-        format!("{}\n", base64::engine::general_purpose::STANDARD.encode(self.key.to_bytes()))
+        format!(
+            "{}\n",
+            base64::engine::general_purpose::STANDARD.encode(self.key.to_bytes())
+        )
     }
 }
 
@@ -57,7 +60,10 @@ impl PrivateKey {
 pub fn generate_key(id: u8) -> Result<PrivateKey> {
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| Error::Encode(format!("no entropy: {e}")))?;
-    Ok(PrivateKey { key: SigningKey::from_bytes(&seed), id })
+    Ok(PrivateKey {
+        key: SigningKey::from_bytes(&seed),
+        id,
+    })
 }
 
 /// A key id derived from a public key (its first SHA-256 byte), for `keygen` without `--id`.
@@ -70,13 +76,17 @@ fn b64_32(text: &str, what: &str, source: &str) -> Result<[u8; 32]> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(text.trim().as_bytes())
         .map_err(|_| Error::config(source, what, "not base64"))?;
-    <[u8; 32]>::try_from(bytes.as_slice()).map_err(|_| Error::config(source, what, "expected 32 bytes"))
+    <[u8; 32]>::try_from(bytes.as_slice())
+        .map_err(|_| Error::config(source, what, "expected 32 bytes"))
 }
 
 /// Parses a private key file's contents (base64 seed). `source` names it in errors (never the
 /// contents).
 pub fn parse_private_key(text: &str, id: u8, source: &str) -> Result<PrivateKey> {
-    Ok(PrivateKey { key: SigningKey::from_bytes(&b64_32(text, "private key", source)?), id })
+    Ok(PrivateKey {
+        key: SigningKey::from_bytes(&b64_32(text, "private key", source)?),
+        id,
+    })
 }
 
 /// Parses a public key (base64 of 32 bytes).

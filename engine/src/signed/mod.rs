@@ -160,20 +160,35 @@ impl Verdict {
 
 /// Verifies a payload against the known keys; `cancelled(issuer, serial)` says whether the
 /// issuer has cancelled that serial.
-pub fn verify(payload: &[u8], keys: &KeyRing, cancelled: &dyn Fn(u32, u64) -> bool) -> (Verdict, Option<Header>) {
+pub fn verify(
+    payload: &[u8],
+    keys: &KeyRing,
+    cancelled: &dyn Fn(u32, u64) -> bool,
+) -> (Verdict, Option<Header>) {
     let header = match parse(payload) {
         Ok(h) => h,
         Err(v) => return (v, None),
     };
-    let Ok(sig) = <[u8; 64]>::try_from(&payload[SIGNED_LEN..]) else { return (Verdict::Altered, Some(header)) };
+    let Ok(sig) = <[u8; 64]>::try_from(&payload[SIGNED_LEN..]) else {
+        return (Verdict::Altered, Some(header));
+    };
     let sig = Signature::from_bytes(&sig);
     let msg = message(&payload[..SIGNED_LEN]);
-    let Some(key) = keys.get(header.issuer, header.key_id) else { return (Verdict::UnknownKey, Some(header)) };
+    let Some(key) = keys.get(header.issuer, header.key_id) else {
+        return (Verdict::UnknownKey, Some(header));
+    };
     if key.verify_strict(&msg, &sig).is_ok() {
-        let v = if cancelled(header.issuer, header.serial) { Verdict::Cancelled } else { Verdict::Genuine };
+        let v = if cancelled(header.issuer, header.serial) {
+            Verdict::Cancelled
+        } else {
+            Verdict::Genuine
+        };
         return (v, Some(header));
     }
-    if keys.iter().any(|k: &VerifyingKey| k.verify(&msg, &sig).is_ok()) {
+    if keys
+        .iter()
+        .any(|k: &VerifyingKey| k.verify(&msg, &sig).is_ok())
+    {
         return (Verdict::WrongKey, Some(header));
     }
     (Verdict::Altered, Some(header))
@@ -197,9 +212,14 @@ pub fn doc_type(certificate: &str) -> u8 {
 pub fn serial_number(printed: &str) -> Result<u64> {
     let digits: String = printed.chars().filter(char::is_ascii_digit).collect();
     if digits.is_empty() || digits.len() > 19 {
-        return Err(Error::input("serial", "expected a serial with 1 to 19 ASCII digits, e.g. 見本第000123-01号"));
+        return Err(Error::input(
+            "serial",
+            "expected a serial with 1 to 19 ASCII digits, e.g. 見本第000123-01号",
+        ));
     }
-    digits.parse().map_err(|_| Error::input("serial", "expected a serial with 1 to 19 ASCII digits"))
+    digits
+        .parse()
+        .map_err(|_| Error::input("serial", "expected a serial with 1 to 19 ASCII digits"))
 }
 
 fn varint(out: &mut Vec<u8>, mut n: usize) {
@@ -216,11 +236,22 @@ fn varint(out: &mut Vec<u8>, mut n: usize) {
 
 fn flatten(prefix: &str, rec: &Record, out: &mut Vec<(String, Vec<u8>)>) {
     for (k, v) in rec {
-        let path = if prefix.is_empty() { k.clone() } else { format!("{prefix}.{k}") };
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
         match v {
             Value::Text(s) => out.push((path, s.as_bytes().to_vec())),
             Value::Date(d) => out.push((path, d.to_string().into_bytes())),
-            Value::Bool(b) => out.push((path, if *b { b"true".to_vec() } else { b"false".to_vec() })),
+            Value::Bool(b) => out.push((
+                path,
+                if *b {
+                    b"true".to_vec()
+                } else {
+                    b"false".to_vec()
+                },
+            )),
             Value::Image(img) => out.push((path, Sha256::digest(&img.bytes).to_vec())),
             Value::List(l) => {
                 for (i, r) in l.iter().enumerate() {
@@ -270,7 +301,13 @@ pub struct Finding {
 
 /// Verifies every signed code in a grey image (a render, or a scan of a printed page). An empty
 /// result means no code could be read.
-pub fn verify_image(w: usize, h: usize, grey: &[u8], keys: &KeyRing, cancelled: &dyn Fn(u32, u64) -> bool) -> Vec<Finding> {
+pub fn verify_image(
+    w: usize,
+    h: usize,
+    grey: &[u8],
+    keys: &KeyRing,
+    cancelled: &dyn Fn(u32, u64) -> bool,
+) -> Vec<Finding> {
     decode_codes(w, h, grey)
         .into_iter()
         .map(|p| {

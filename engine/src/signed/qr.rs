@@ -20,7 +20,8 @@ const QUIET: u32 = 4;
 /// chosen for print-and-scan wear: a 100-byte payload is version 6, 41×41 modules, 20.7 mm
 /// square with its quiet zone), its top-left corner at (`x`, `y`) mm.
 pub fn qr_mask(payload: &[u8], x: f32, y: f32) -> Result<BitMask> {
-    let code = QrCode::with_error_correction_level(payload, EcLevel::M).map_err(|e| Error::Encode(format!("QR: {e}")))?;
+    let code = QrCode::with_error_correction_level(payload, EcLevel::M)
+        .map_err(|e| Error::Encode(format!("QR: {e}")))?;
     let n = code.width() as u32;
     let colors = code.to_colors();
     let side = (n + 2 * QUIET) * MODULE_PX;
@@ -42,7 +43,16 @@ pub fn qr_mask(payload: &[u8], x: f32, y: f32) -> Result<BitMask> {
             }
         }
     }
-    Ok(BitMask { x, y, dpi: QR_DPI, px_w: side, px_h: side, stride, bits: Arc::new(bits), ink: Ink::Black })
+    Ok(BitMask {
+        x,
+        y,
+        dpi: QR_DPI,
+        px_w: side,
+        px_h: side,
+        stride,
+        bits: Arc::new(bits),
+        ink: Ink::Black,
+    })
 }
 
 /// Every QR code found in a grey image (`w`×`h`, row-major, 0 = black), as raw payload bytes.
