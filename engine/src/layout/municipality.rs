@@ -64,6 +64,9 @@ pub struct Municipality {
     /// The latent word of the copy-evident background. Default: 複写.
     #[serde(default = "default_latent")]
     pub latent_word: String,
+    /// Security print (latent pattern, microtext, guilloche, back side). Default: all on.
+    #[serde(default)]
+    pub security: crate::security::SecurityPrint,
 }
 
 fn default_latent() -> String {
@@ -92,6 +95,7 @@ impl Municipality {
                 "give the seal's text or an image",
             ));
         }
+        m.security.validate(file)?;
         Ok(m)
     }
 
