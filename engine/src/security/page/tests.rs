@@ -482,14 +482,17 @@ fn preview() {
     let dir = std::path::Path::new("/tmp/secint");
     std::fs::create_dir_all(dir).unwrap();
     let d = doc("mihon-shi");
-    // 60 × 40 mm of the first member's rows, 1:1 at 600 dpi.
-    let (x, y) = (
-        (15.0 / MM_PER_PX) as u32,
-        (52.0 / MM_PER_PX) as u32,
-    );
+    // 60 × 40 mm of the first member's rows, 1:1 at 600 dpi, and a 110 × 90 mm window for the
+    // copies (a whole 28-mm word needs room).
+    let (x, y) = ((15.0 / MM_PER_PX) as u32, (52.0 / MM_PER_PX) as u32);
     let (w, h) = ((60.0 / MM_PER_PX) as u32, (40.0 / MM_PER_PX) as u32);
+    paint_window(&d.pages[0], x, y, w, h)
+        .darkness()
+        .write_png(&dir.join("front-600-crop.png"))
+        .unwrap();
+    let (w, h) = ((110.0 / MM_PER_PX) as u32, (90.0 / MM_PER_PX) as u32);
     let orig = paint_window(&d.pages[0], x, y, w, h).darkness();
-    orig.write_png(&dir.join("front-600-crop.png")).unwrap();
+    orig.write_png(&dir.join("front-600-window.png")).unwrap();
     for (name, mode) in [("text", CopyMode::Text), ("photo", CopyMode::Photo)] {
         let s = CopierSettings {
             mode,
