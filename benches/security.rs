@@ -4,6 +4,8 @@
 //!
 //! `cargo bench --bench security -- --quick`
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -25,11 +27,8 @@ fn plain_layouts() -> PathBuf {
             let p = e.unwrap().path();
             if p.extension().is_some_and(|x| x == "toml") {
                 let text = std::fs::read_to_string(&p).unwrap();
-                std::fs::write(
-                    to.join(p.file_name().unwrap()),
-                    format!("{text}\n{extra}"),
-                )
-                .unwrap();
+                std::fs::write(to.join(p.file_name().unwrap()), format!("{text}\n{extra}"))
+                    .unwrap();
             }
         }
     };
@@ -107,7 +106,10 @@ fn bench(c: &mut Criterion) {
     // bases and the back, then the front base painted at 600 dpi, then the PDF forms).
     let mut g = c.benchmark_group("cold_base");
     g.sample_size(10);
-    for (name, dir) in [("security", default_layout_dir()), ("plain", plain_dir.clone())] {
+    for (name, dir) in [
+        ("security", default_layout_dir()),
+        ("plain", plain_dir.clone()),
+    ] {
         let cat = Arc::new(Catalog::load_dir(&dir).unwrap());
         g.bench_function(format!("compose/{name}"), |b| {
             b.iter(|| {

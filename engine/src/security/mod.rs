@@ -20,9 +20,7 @@ pub use microtext::{microtext_bits, microtext_line, MicrotextLine};
 pub use page::{
     back_layer, data_text_boxes, keepouts, resolve, security_layer, serial_layer, Side,
 };
-pub use print::{
-    BackPrint, GuillochePrint, LatentPrint, MicrotextPrint, PrintInk, SecurityPrint,
-};
+pub use print::{BackPrint, GuillochePrint, LatentPrint, MicrotextPrint, PrintInk, SecurityPrint};
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;

@@ -102,12 +102,11 @@ fn ident(sec: &SecurityPrint, m: &Municipality) -> String {
     let t = match &sec.microtext.text {
         Some(t) => t.clone(),
         None => {
-            let id: String = m
-                .id
-                .chars()
-                .map(|c| c.to_ascii_uppercase())
-                .filter(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '-')
-                .collect();
+            let id: String =
+                m.id.chars()
+                    .map(|c| c.to_ascii_uppercase())
+                    .filter(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '-')
+                    .collect();
             format!("{id} {}", m.code)
         }
     };
@@ -407,7 +406,16 @@ pub fn security_layer(
         )?;
         let side_span = (r.y + h + GAP_MM, r.bottom() - h - GAP_MM);
         micro_run(&mut out, &text, sec, true, r.x, side_span, h, &keep)?;
-        micro_run(&mut out, &text, sec, true, r.right() - h, side_span, h, &keep)?;
+        micro_run(
+            &mut out,
+            &text,
+            sec,
+            true,
+            r.right() - h,
+            side_span,
+            h,
+            &keep,
+        )?;
     }
     Ok(out)
 }
@@ -424,7 +432,11 @@ pub fn serial_layer(
 ) -> Result<Layer> {
     let mut out = Layer::default();
     let mt = &sec.microtext;
-    let on_side = if side == Side::Front { mt.front } else { mt.back };
+    let on_side = if side == Side::Front {
+        mt.front
+    } else {
+        mt.back
+    };
     if !(sec.enabled && mt.enabled && mt.serial && on_side) {
         return Ok(out);
     }

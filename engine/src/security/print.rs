@@ -121,7 +121,10 @@ impl LatentPrint {
     /// The generator's configuration, with the profile's word and seed.
     pub fn config(&self, profile_word: &str, seed: u64) -> LatentConfig {
         LatentConfig {
-            word: self.word.clone().unwrap_or_else(|| profile_word.to_string()),
+            word: self
+                .word
+                .clone()
+                .unwrap_or_else(|| profile_word.to_string()),
             dot_set: self.dot_set,
             word_height_mm: self.word_height_mm,
             angle_deg: self.angle_deg,
@@ -177,7 +180,9 @@ impl Default for MicrotextPrint {
 impl MicrotextPrint {
     /// The glyph height actually set: whole 6-px font rows at 600 dpi, mm.
     pub fn set_height_mm(&self) -> f32 {
-        let module = (f64::from(self.height_mm) / MM_PER_PX / 6.0).round().max(1.0);
+        let module = (f64::from(self.height_mm) / MM_PER_PX / 6.0)
+            .round()
+            .max(1.0);
         (module * 6.0 * MM_PER_PX) as f32
     }
 }
@@ -231,8 +236,11 @@ impl GuillochePrint {
             band_mm: self.band_mm,
             repeat_mm: self.repeat_mm,
             line_mm: self.line_mm,
-            rosette: (rosette && self.rosette[2] > 0.0)
-                .then_some((self.rosette[0], self.rosette[1], self.rosette[2])),
+            rosette: (rosette && self.rosette[2] > 0.0).then_some((
+                self.rosette[0],
+                self.rosette[1],
+                self.rosette[2],
+            )),
             curves: (self.curves > 0).then_some(self.curves),
         }
     }
@@ -312,13 +320,21 @@ impl SecurityPrint {
         }
         let l = &self.latent;
         if !(10.0..=40.0).contains(&l.word_height_mm) {
-            return Err(bad(file, "latent.word_height_mm", "10–40 mm (design 15–30)"));
+            return Err(bad(
+                file,
+                "latent.word_height_mm",
+                "10–40 mm (design 15–30)",
+            ));
         }
         if !(-45.0..=45.0).contains(&l.angle_deg) {
             return Err(bad(file, "latent.angle_deg", "−45…45 degrees"));
         }
         if !(l.tile_mm >= 1.5 * l.word_height_mm && l.tile_mm <= 200.0) {
-            return Err(bad(file, "latent.tile_mm", "1.5 × word_height_mm to 200 mm"));
+            return Err(bad(
+                file,
+                "latent.tile_mm",
+                "1.5 × word_height_mm to 200 mm",
+            ));
         }
         if !(-1.0..=1.0).contains(&l.bg_trim) {
             return Err(bad(file, "latent.bg_trim", "a fraction in −1…1"));
@@ -328,7 +344,11 @@ impl SecurityPrint {
         }
         let m = &self.microtext;
         if !(0.2..=0.3).contains(&m.height_mm) {
-            return Err(bad(file, "microtext.height_mm", "0.2–0.3 mm (0.26 is 6 px)"));
+            return Err(bad(
+                file,
+                "microtext.height_mm",
+                "0.2–0.3 mm (0.26 is 6 px)",
+            ));
         }
         if !(20.0..=150.0).contains(&m.serial_mm) {
             return Err(bad(file, "microtext.serial_mm", "20–150 mm"));
@@ -354,10 +374,18 @@ impl SecurityPrint {
             return Err(bad(file, "guilloche.line_mm", "(0, 0.5] mm; 2 px = 0.0847"));
         }
         if g.curves > 64 {
-            return Err(bad(file, "guilloche.curves", "0 (the issuer's draw) or 1–64"));
+            return Err(bad(
+                file,
+                "guilloche.curves",
+                "0 (the issuer's draw) or 1–64",
+            ));
         }
         if !(0.0..=150.0).contains(&g.rosette[2]) {
-            return Err(bad(file, "guilloche.rosette", "a radius of 0 (none) to 150 mm"));
+            return Err(bad(
+                file,
+                "guilloche.rosette",
+                "a radius of 0 (none) to 150 mm",
+            ));
         }
         let b = &self.back;
         for (k, r) in [

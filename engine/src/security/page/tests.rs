@@ -7,7 +7,7 @@ use std::sync::{Arc, OnceLock};
 
 use super::super::print::{PrintInk, SecurityPrint};
 use super::*;
-use crate::display::{Document, Ink, Paint, Page};
+use crate::display::{Document, Ink, Page, Paint};
 use crate::layout::{bind, default_layout_dir, Catalog, Composer, Request};
 use crate::render::{Format, OutputOptions, Renderer};
 use crate::text::wareki::Date;
@@ -134,7 +134,10 @@ fn front_base_carries_the_latent_field_microtext_and_guilloche_under_the_text() 
     assert_eq!(masks(&front.base).len(), 1);
     let g = guilloche_shapes(&front.base);
     assert_eq!(g.len(), 6, "six woven curves (the default density)");
-    assert!(microtext_shapes(&front.base).len() >= 4, "the microtext loop");
+    assert!(
+        microtext_shapes(&front.base).len() >= 4,
+        "the microtext loop"
+    );
     // Security layers come before the first glyph.
     let first_glyph = front
         .base
@@ -161,7 +164,11 @@ fn front_base_carries_the_latent_field_microtext_and_guilloche_under_the_text() 
     // The serial microtext is the request's own, small.
     let own = microtext_shapes(&front.own);
     assert_eq!(own.len(), 1);
-    assert!(own[0].path.cmds.len() < 12_000, "{}", own[0].path.cmds.len());
+    assert!(
+        own[0].path.cmds.len() < 12_000,
+        "{}",
+        own[0].path.cmds.len()
+    );
 }
 
 #[test]
@@ -319,7 +326,10 @@ fn layout_overrides_and_profile_errors() {
     let s = resolve(&m, &t).unwrap();
     assert!(!s.back_side);
     assert_eq!(s.latent.dot_set, super::super::DotSet::B);
-    assert!(s.guilloche.enabled, "keys not overridden keep the profile's");
+    assert!(
+        s.guilloche.enabled,
+        "keys not overridden keep the profile's"
+    );
     let e = crate::layout::Template::parse(
         "juminhyo.toml",
         &format!("{src}\n[security.latent]\ndots = \"B\"\n"),
@@ -333,7 +343,10 @@ fn layout_overrides_and_profile_errors() {
         &format!("{p}\n[security.microtext]\nheight_mm = 0.5\n"),
     )
     .unwrap_err();
-    assert!(format!("{e}").contains("security.microtext.height_mm"), "{e}");
+    assert!(
+        format!("{e}").contains("security.microtext.height_mm"),
+        "{e}"
+    );
     let e = Municipality::parse(
         "mihon-shi.toml",
         &format!("{p}\n[security.microtext]\ntext = \"見本\"\n"),
@@ -360,7 +373,12 @@ fn keepouts_break_the_frame_around_text() {
     assert_eq!(moves, 2);
     assert!(cut_path(&p, &[Rect::from_xywh(200.0, 0.0, 1.0, 1.0)]).is_none());
     assert_eq!(
-        free_intervals(0.0, 100.0, vec![(10.0, 20.0), (15.0, 30.0), (90.0, 120.0)], 1.0),
+        free_intervals(
+            0.0,
+            100.0,
+            vec![(10.0, 20.0), (15.0, 30.0), (90.0, 120.0)],
+            1.0
+        ),
         vec![(0.0, 10.0), (30.0, 90.0)]
     );
     assert_eq!(serial_text("見本-000123a"), "-000123A");
@@ -509,4 +527,23 @@ fn preview() {
     corner.write_png(&dir.join("front-600-corner.png")).unwrap();
     let back = paint_window(&d.pages[1], 0, 0, 1500, 1500).darkness();
     back.write_png(&dir.join("back-600-corner.png")).unwrap();
+}
+
+/// Prints the cost of the per-request serial line (dev profile; not a timed assertion).
+#[test]
+#[ignore]
+fn serial_line_cost() {
+    let m = catalog().municipality("mihon-shi").unwrap().clone();
+    let sec = m.security.clone();
+    let t = std::time::Instant::now();
+    let n = 200;
+    let mut cmds = 0;
+    for _ in 0..n {
+        let l = serial_layer(&sec, &m, (210.0, 297.0), Side::Front, "000123").unwrap();
+        cmds = microtext_shapes(&l)[0].path.cmds.len();
+    }
+    println!(
+        "serial line: {:.3} ms each, {cmds} path commands",
+        t.elapsed().as_secs_f64() * 1e3 / f64::from(n)
+    );
 }
