@@ -11,6 +11,7 @@ use crate::display::{Document, Ink, Item, Layer, Page, Paint, Path, Shape};
 use crate::error::{Error, Result};
 use crate::geom::Rect;
 use crate::seal;
+use crate::security::{self, Side};
 use crate::text::numerals::{digits_to_kanji_in_text, fullwidth_digits, to_daiji, RunStyle};
 use crate::text::wareki::{format_seireki, format_wareki, Date, DigitStyle};
 use crate::text::{layout, FontDb, TextStyle, WritingMode};
@@ -42,6 +43,8 @@ pub struct Request<'a> {
 struct Variant {
     first: bool,
     last: bool,
+    /// The back of the sheet (security print; `first`/`last` are false).
+    back: bool,
 }
 
 /// Cache key of a static page base: layout id, municipality id, page variant.
@@ -113,10 +116,15 @@ impl Composer {
         let per_page = t.group.as_ref().map_or(1, |g| g.per_page.max(1));
         let pages = entries.len().div_ceil(per_page).max(1);
         let mut doc = Document::default();
+        // ---- security print (engine::security::page) ----
+        let sec = security::resolve(m, t)?;
+        let size = (t.size[0], t.size[1]);
+        // ---- end security print ----
         for p in 0..pages {
             let variant = Variant {
                 first: p == 0,
                 last: p + 1 == pages,
+                back: false,
             };
             let (base, base_key) = self.base(t, m, variant)?;
             let ctx = Context {
@@ -185,12 +193,30 @@ impl Composer {
                     own.items.extend(block.items_at(r.x, r.y));
                 }
             }
+            // ---- security print: the serial microtext, then the back of the sheet ----
+            own.extend(security::serial_layer(&sec, m, size, Side::Front, serial)?);
             doc.pages.push(Page {
-                size: (t.size[0], t.size[1]),
+                size,
                 base,
                 base_key,
                 own,
             });
+            if sec.duplex() {
+                let back = Variant {
+                    first: false,
+                    last: false,
+                    back: true,
+                };
+                let (base, base_key) = self.base(t, m, back)?;
+                let own = security::serial_layer(&sec, m, size, Side::Back, serial)?;
+                doc.pages.push(Page {
+                    size,
+                    base,
+                    base_key,
+                    own,
+                });
+            }
+            // ---- end security print ----
         }
         Ok(doc)
     }
@@ -213,6 +239,13 @@ impl Composer {
     }
 
     fn compose_base(&self, t: &Template, m: &Municipality, v: Variant) -> Result<Layer> {
+        // ---- security print: the back is its own base ----
+        let sec = security::resolve(m, t)?;
+        let size = (t.size[0], t.size[1]);
+        if v.back {
+            return security::back_layer(self.fonts, &sec, m, &t.id, size);
+        }
+        // ---- end security print ----
         let ctx = Context {
             muni: m,
             t,
@@ -283,7 +316,12 @@ impl Composer {
                 ink: Ink::Black,
             }));
         }
-        Ok(layer)
+        // ---- security print: first in the base, under the text ----
+        let keep = security::keepouts(self.fonts, &layer, &security::data_text_boxes(t));
+        let mut out = security::security_layer(&sec, m, &t.id, size, Side::Front, &keep)?;
+        out.extend(layer);
+        Ok(out)
+        // ---- end security print ----
     }
 
     #[allow(clippy::too_many_arguments)]

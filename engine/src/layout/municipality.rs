@@ -89,6 +89,9 @@ pub struct Municipality {
     /// The private key, loaded at start-up (never logged, never printed).
     #[serde(skip)]
     pub signer: Option<crate::signed::PrivateKey>,
+    /// Security print (latent pattern, microtext, guilloche, back side). Default: all on.
+    #[serde(default)]
+    pub security: crate::security::SecurityPrint,
 }
 
 fn default_latent() -> String {
@@ -117,6 +120,7 @@ impl Municipality {
                 "give the seal's text or an image",
             ));
         }
+        m.security.validate(file)?;
         Ok(m)
     }
 

@@ -340,6 +340,10 @@ pub struct Template {
     /// Where the specimen mark goes (x, y, w, h mm). Default: top-left margin.
     #[serde(default = "default_specimen")]
     pub specimen_rect: [f32; 4],
+    /// Layout-level overrides of the municipality's security print: the keys of a profile's
+    /// `[security]`, each optional (layouts/README.md, "Security print").
+    #[serde(default)]
+    pub security: Option<toml::Table>,
 }
 
 fn default_size() -> [f32; 2] {
@@ -363,6 +367,9 @@ impl Template {
             Error::config(file, key, e.message().to_string())
         })?;
         t.check(file)?;
+        if let Some(o) = &t.security {
+            crate::security::SecurityPrint::default().with_overrides(o, file)?;
+        }
         Ok(t)
     }
 

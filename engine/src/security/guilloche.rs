@@ -259,6 +259,9 @@ pub fn guilloche(
             "a line width in (0, 0.5] mm (2 px = 0.0847 mm)",
         ));
     }
+    if cfg.curves.is_some_and(|k| !(1..=64).contains(&k)) {
+        return Err(Error::input("guilloche.curves", "a curve count in 1–64"));
+    }
     if !(frame.w > 2.0 * cfg.band_mm + 1.0 && frame.h > 2.0 * cfg.band_mm + 1.0) {
         return Err(Error::input(
             "guilloche.frame",
@@ -280,8 +283,11 @@ pub fn guilloche(
 
     let mut draws = 0;
     let mut chosen = None;
-    for p in guilloche_params(issuer_code, layout_id).take(MAX_DRAWS as usize) {
+    for mut p in guilloche_params(issuer_code, layout_id).take(MAX_DRAWS as usize) {
         draws += 1;
+        if let Some(k) = cfg.curves {
+            p.k = k;
+        }
         let (cov, gap) = check(&p, cfg, rep)?;
         if cov <= MAX_COVERAGE && gap <= MAX_NARROW_GAP {
             chosen = Some((p, cov, gap));

@@ -182,9 +182,11 @@ pub fn microtext_line(
         bits: Arc::new(bits),
         ink: Ink::Black,
     };
-    // One rectangle per horizontal run of set pixels, in page mm.
-    let mut path = Path::new();
+    // Horizontal runs of set pixels per row; a run repeated exactly on the rows below it
+    // (a vertical stroke) becomes one taller rectangle. Page mm.
+    let mut rows: Vec<Vec<(u32, u32, bool)>> = Vec::with_capacity(ph as usize);
     for y in 0..ph {
+        let mut runs = Vec::new();
         let mut x = 0;
         while x < pw {
             if !mask.get(x, y) {
@@ -195,13 +197,33 @@ pub fn microtext_line(
             while x < pw && mask.get(x, y) {
                 x += 1;
             }
+            runs.push((s, x, false));
+        }
+        rows.push(runs);
+    }
+    let mut path = Path::new();
+    for y in 0..rows.len() {
+        for i in 0..rows[y].len() {
+            let (s, e, used) = rows[y][i];
+            if used {
+                continue;
+            }
+            let mut y_end = y + 1;
+            // Runs of a row are sorted by start: find the same run below by bisection.
+            while let Some(r) = rows.get_mut(y_end).and_then(|row| {
+                let j = row.binary_search_by_key(&s, |r| r.0).ok()?;
+                row.get_mut(j).filter(|r| r.1 == e && !r.2)
+            }) {
+                r.2 = true;
+                y_end += 1;
+            }
             let (x0, x1) = (
                 ((ox + i64::from(s)) as f64 * k) as f32,
-                ((ox + i64::from(x)) as f64 * k) as f32,
+                ((ox + i64::from(e)) as f64 * k) as f32,
             );
             let (y0, y1) = (
-                ((oy + i64::from(y)) as f64 * k) as f32,
-                ((oy + i64::from(y) + 1) as f64 * k) as f32,
+                ((oy + y as i64) as f64 * k) as f32,
+                ((oy + y_end as i64) as f64 * k) as f32,
             );
             path.move_to(x0, y0);
             path.line_to(x1, y0);

@@ -10,11 +10,17 @@ pub mod guilloche;
 pub mod latent;
 pub mod metrics;
 pub mod microtext;
+pub mod page;
+pub mod print;
 pub mod sim;
 
 pub use guilloche::{guilloche, guilloche_params, Guilloche, GuillocheParams};
 pub use latent::{latent_layout, latent_pattern, LatentLayout};
 pub use microtext::{microtext_bits, microtext_line, MicrotextLine};
+pub use page::{
+    back_layer, data_text_boxes, keepouts, resolve, security_layer, serial_layer, Side,
+};
+pub use print::{BackPrint, GuillochePrint, LatentPrint, MicrotextPrint, PrintInk, SecurityPrint};
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -28,7 +34,8 @@ pub const MM_PER_PX: f64 = 25.4 / DESIGN_DPI as f64;
 
 /// Dot sets of the copy-evident pattern (security-print.md §1, table): background dot and
 /// pitch, latent dot and pitch, in 600-dpi pixels. Both screens have equal coverage.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+/// Written `"A"`, `"B"`, `"C"` in profiles and layouts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum DotSet {
     /// 2×2 px dots every 5 px (120 lpi) / 4×4 px every 10 px (60 lpi); 16 % / 16 %.
     #[default]
@@ -66,7 +73,9 @@ impl DotSet {
 }
 
 /// Which region of the copy-evident pattern carries the large (surviving) dots.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+/// Written `"surviving"` or `"dropout"` in profiles and layouts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum LatentVariant {
     /// 浮き出し: the word is drawn in large dots and copies dark.
     #[default]
@@ -130,6 +139,8 @@ pub struct GuillocheConfig {
     pub line_mm: f32,
     /// Optional rosette: centre (x, y) and outer radius, mm.
     pub rosette: Option<(f32, f32, f32)>,
+    /// Number of woven curves K, replacing the drawn one (density); none keeps the draw.
+    pub curves: Option<u32>,
 }
 
 impl Default for GuillocheConfig {
@@ -139,6 +150,7 @@ impl Default for GuillocheConfig {
             repeat_mm: 60.0,
             line_mm: 2.0 * MM_PER_PX as f32,
             rosette: None,
+            curves: None,
         }
     }
 }
