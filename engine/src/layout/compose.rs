@@ -11,6 +11,7 @@ use crate::display::{Document, Ink, Item, Layer, Page, Paint, Path, Shape};
 use crate::error::{Error, Result};
 use crate::geom::Rect;
 use crate::seal;
+use crate::signed;
 use crate::security::{self, Side};
 use crate::text::numerals::{digits_to_kanji_in_text, fullwidth_digits, to_daiji, RunStyle};
 use crate::text::wareki::{format_seireki, format_wareki, Date, DigitStyle};
@@ -116,6 +117,7 @@ impl Composer {
         let per_page = t.group.as_ref().map_or(1, |g| g.per_page.max(1));
         let pages = entries.len().div_ceil(per_page).max(1);
         let mut doc = Document::default();
+        let mut digest: Option<[u8; 16]> = None;
         // ---- security print (engine::security::page) ----
         let sec = security::resolve(m, t)?;
         let size = (t.size[0], t.size[1]);
@@ -208,7 +210,28 @@ impl Composer {
                     back: true,
                 };
                 let (base, base_key) = self.base(t, m, back)?;
-                let own = security::serial_layer(&sec, m, size, Side::Back, serial)?;
+                let mut own = security::serial_layer(&sec, m, size, Side::Back, serial)?;
+                // The signed 2D code of this sheet, centred in the back's reserved area.
+                if let Some(key) = &m.signer {
+                    let digest = *digest.get_or_insert_with(|| signed::canonical_digest(bound));
+                    let header = signed::Header {
+                        version: signed::VERSION,
+                        issuer: m.code_number(),
+                        key_id: key.id(),
+                        doc_type: signed::doc_type(&t.certificate),
+                        serial: signed::serial_number(serial)?,
+                        days: u16::try_from(issued_on.days_since_2000()).map_err(|_| Error::input("issued_on", "expected a date from 2000-01-01 on"))?,
+                        minute: 0,
+                        page: u8::try_from(p + 1).unwrap_or(u8::MAX),
+                        pages: u8::try_from(pages).unwrap_or(u8::MAX),
+                        digest,
+                    };
+                    let payload = signed::sign(&header, key);
+                    let area = sec.back.code_mm;
+                    let side = signed::qr_side_mm(&payload)?;
+                    let mask = signed::qr_mask(&payload, area[0] + (area[2] - side) / 2.0, area[1] + (area[3] - side) / 2.0)?;
+                    own.push(Item::Mask(mask));
+                }
                 doc.pages.push(Page {
                     size,
                     base,

@@ -55,6 +55,12 @@ pub fn qr_mask(payload: &[u8], x: f32, y: f32) -> Result<BitMask> {
     })
 }
 
+/// The side of the printed code with its quiet zone, mm.
+pub fn qr_side_mm(payload: &[u8]) -> Result<f32> {
+    let code = QrCode::with_error_correction_level(payload, EcLevel::M).map_err(|e| Error::Encode(format!("QR: {e}")))?;
+    Ok((code.width() as u32 + 2 * QUIET) as f32 * MODULE_PX as f32 * 25.4 / QR_DPI as f32)
+}
+
 /// Every QR code found in a grey image (`w`×`h`, row-major, 0 = black), as raw payload bytes.
 pub fn decode_codes(w: usize, h: usize, grey: &[u8]) -> Vec<Vec<u8>> {
     if grey.len() < w * h || w == 0 || h == 0 {
