@@ -115,3 +115,40 @@ fn serial_numbers_and_digests() {
         .insert("name".into(), Value::Text("\u{5D0E}".into()));
     assert_ne!(d2, canonical_digest(&b));
 }
+
+#[test]
+fn the_code_survives_print_and_a_300_dpi_scan() {
+    use crate::security::sim::{print_scan, GrayF32, PrintScanSettings};
+    let a = signing_key_from_seed([4; 32]);
+    let payload = sign(&header(), &a);
+    let ring = ring_with(&a, 999_991);
+    let m = qr_mask(&payload, 0.0, 0.0).unwrap();
+    // The code on a piece of paper 6 mm wider on every side.
+    let pad = 142;
+    let mut page = GrayF32::new(m.px_w + 2 * pad, m.px_h + 2 * pad, m.dpi);
+    for y in 0..m.px_h {
+        for x in 0..m.px_w {
+            if m.get(x, y) {
+                page.data[((y + pad) * page.w + x + pad) as usize] = 1.0;
+            }
+        }
+    }
+    let conditions = [(-2.0, 1.01, 0.99, 1.0, 0.7, 1.0), (2.0, 0.99, 1.0, 2.0, 1.4, 5.0), (0.5, 1.0, 1.01, 1.5, 1.0, 3.0), (-1.3, 1.0, 1.0, 2.0, 0.8, 4.0)];
+    for (i, &(rot, sx, sy, blur, gamma, noise)) in conditions.iter().enumerate() {
+        let s = PrintScanSettings {
+            rotation_deg: rot,
+            scale: (sx, sy),
+            translate_mm: (1.0, -1.0),
+            blur_fwhm_scan_px: blur,
+            scan_dpi: 300,
+            gamma,
+            noise_sigma: noise / 255.0,
+            seed: i as u64,
+        };
+        let scan = print_scan(&page, &s);
+        let grey: Vec<u8> = scan.data.iter().map(|d| ((1.0 - d.clamp(0.0, 1.0)) * 255.0).round() as u8).collect();
+        let found = verify_image(scan.w as usize, scan.h as usize, &grey, &ring, &|_, _| false);
+        assert_eq!(found.len(), 1, "condition {i}: the code did not decode");
+        assert_eq!(found[0].verdict, Verdict::Genuine, "condition {i}");
+    }
+}
