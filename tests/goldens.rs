@@ -1,4 +1,4 @@
-//! Goldens: the last page of every layout's sample, 100 dpi grey PNG, under tests/goldens/.
+//! Goldens: the last front page of every layout's sample, 100 dpi grey PNG, under tests/goldens/.
 //! A mismatch writes expected | difference | actual to target/golden-diff/ and names the file.
 //! After an intended change, regenerate with `SHOMEI_BLESS=1 cargo test --test goldens` and look
 //! at every changed image before committing it.
@@ -9,9 +9,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use shomei_engine::layout::{default_layout_dir, Catalog, Request};
-use shomei_engine::render::{Format, OutputOptions, Renderer};
+use shomei_engine::output::png::{encode_png, PngOptions};
+use shomei_engine::render::Renderer;
 use shomei_engine::text::wareki::Date;
 use shomei_engine::text::FontDb;
+use shomei_engine::{Ink, Item};
 
 const DPI: u32 = 100;
 /// A pixel differs when its grey level moves by more than this.
@@ -63,17 +65,22 @@ fn goldens_match() {
             serial: "見本第000123-01号",
             issued_on: Date::new(2026, 11, 24).unwrap(),
         };
-        let out = r
-            .render(
-                &req,
-                &OutputOptions {
-                    format: Format::Png,
-                    dpi: DPI,
-                    ..OutputOptions::default()
-                },
-            )
-            .unwrap();
-        let actual = out.files.last().unwrap();
+        // The last front page: the one with the statement, the mayor's line and the seal.
+        let doc = r.compose(&req).unwrap();
+        let front = doc
+            .pages
+            .iter()
+            .rev()
+            .find(|p| {
+                p.base.items.iter().any(|it| match it {
+                    Item::Shape(s) => s.ink == Ink::Red,
+                    Item::Image(i) => i.ink == Ink::Red,
+                    _ => false,
+                })
+            })
+            .unwrap_or_else(|| panic!("{}: no page with the official seal", t.id));
+        let actual =
+            &encode_png(&r.painter().paint_page(front, DPI), &PngOptions::default()).unwrap();
         let name = format!("{}.png", t.id);
         expected_files.push(name.clone());
         let golden = golden_dir().join(&name);

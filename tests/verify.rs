@@ -13,12 +13,29 @@ fn shomei() -> Command {
 fn verify_contract() {
     let dir = std::env::temp_dir().join(format!("shomei-verify-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let sample = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/layouts/samples/inkan.json")).unwrap();
+    let sample = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/layouts/samples/inkan.json"
+    ))
+    .unwrap();
     let data = dir.join("in.json");
     std::fs::write(&data, sample).unwrap();
     let out = dir.join("cert.png");
     let o = shomei()
-        .args(["render", "--layout", "inkan", "--format", "png", "--dpi", "200", "--issued-on", "2026-11-24", "--serial", "見本第000777-01号", "--data"])
+        .args([
+            "render",
+            "--layout",
+            "inkan",
+            "--format",
+            "png",
+            "--dpi",
+            "200",
+            "--issued-on",
+            "2026-11-24",
+            "--serial",
+            "見本第000777-01号",
+            "--data",
+        ])
         .arg(&data)
         .arg("-o")
         .arg(&out)
@@ -27,8 +44,18 @@ fn verify_contract() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let (front, back) = (dir.join("cert-1.png"), dir.join("cert-2.png"));
 
-    let o = shomei().arg("verify").arg(&back).arg("--json").output().unwrap();
-    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+    let o = shomei()
+        .arg("verify")
+        .arg(&back)
+        .arg("--json")
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["verdict"], "genuine");
     assert_eq!(v["codes"][0]["serial"], 77701);
@@ -36,15 +63,34 @@ fn verify_contract() {
     assert_eq!(v["codes"][0]["issued_on"], "2026-11-24");
     assert_eq!(v["codes"][0]["doc_type"], 3);
 
-    let o = shomei().arg("verify").arg(&back).args(["--json", "--cancelled", "77701"]).output().unwrap();
+    let o = shomei()
+        .arg("verify")
+        .arg(&back)
+        .args(["--json", "--cancelled", "77701"])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(3));
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["verdict"], "cancelled");
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["verdict"],
+        "cancelled"
+    );
 
     // Another municipality's public key trusted in place of the issuer's: the signature fails.
-    let other = concat!(env!("CARGO_MANIFEST_DIR"), "/layouts/municipalities/keys/kaku-ku.test.pub");
-    let o = shomei().arg("verify").arg(&back).args(["--json", "--key", other]).output().unwrap();
+    let other = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/layouts/municipalities/keys/kaku-ku.test.pub"
+    );
+    let o = shomei()
+        .arg("verify")
+        .arg(&back)
+        .args(["--json", "--key", other])
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(3));
-    assert_eq!(serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["verdict"], "altered");
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&o.stdout).unwrap()["verdict"],
+        "altered"
+    );
 
     // The front carries no code.
     let o = shomei().arg("verify").arg(&front).output().unwrap();

@@ -11,8 +11,8 @@ use crate::display::{Document, Ink, Item, Layer, Page, Paint, Path, Shape};
 use crate::error::{Error, Result};
 use crate::geom::Rect;
 use crate::seal;
-use crate::signed;
 use crate::security::{self, Side};
+use crate::signed;
 use crate::text::numerals::{digits_to_kanji_in_text, fullwidth_digits, to_daiji, RunStyle};
 use crate::text::wareki::{format_seireki, format_wareki, Date, DigitStyle};
 use crate::text::{layout, FontDb, TextStyle, WritingMode};
@@ -220,7 +220,9 @@ impl Composer {
                         key_id: key.id(),
                         doc_type: signed::doc_type(&t.certificate),
                         serial: signed::serial_number(serial)?,
-                        days: u16::try_from(issued_on.days_since_2000()).map_err(|_| Error::input("issued_on", "expected a date from 2000-01-01 on"))?,
+                        days: u16::try_from(issued_on.days_since_2000()).map_err(|_| {
+                            Error::input("issued_on", "expected a date from 2000-01-01 on")
+                        })?,
                         minute: 0,
                         page: u8::try_from(p + 1).unwrap_or(u8::MAX),
                         pages: u8::try_from(pages).unwrap_or(u8::MAX),
@@ -229,7 +231,11 @@ impl Composer {
                     let payload = signed::sign(&header, key);
                     let area = sec.back.code_mm;
                     let side = signed::qr_side_mm(&payload)?;
-                    let mask = signed::qr_mask(&payload, area[0] + (area[2] - side) / 2.0, area[1] + (area[3] - side) / 2.0)?;
+                    let mask = signed::qr_mask(
+                        &payload,
+                        area[0] + (area[2] - side) / 2.0,
+                        area[1] + (area[3] - side) / 2.0,
+                    )?;
                     own.push(Item::Mask(mask));
                 }
                 doc.pages.push(Page {

@@ -57,7 +57,8 @@ pub fn qr_mask(payload: &[u8], x: f32, y: f32) -> Result<BitMask> {
 
 /// The side of the printed code with its quiet zone, mm.
 pub fn qr_side_mm(payload: &[u8]) -> Result<f32> {
-    let code = QrCode::with_error_correction_level(payload, EcLevel::M).map_err(|e| Error::Encode(format!("QR: {e}")))?;
+    let code = QrCode::with_error_correction_level(payload, EcLevel::M)
+        .map_err(|e| Error::Encode(format!("QR: {e}")))?;
     Ok((code.width() as u32 + 2 * QUIET) as f32 * MODULE_PX as f32 * 25.4 / QR_DPI as f32)
 }
 

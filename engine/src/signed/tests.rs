@@ -133,7 +133,12 @@ fn the_code_survives_print_and_a_300_dpi_scan() {
             }
         }
     }
-    let conditions = [(-2.0, 1.01, 0.99, 1.0, 0.7, 1.0), (2.0, 0.99, 1.0, 2.0, 1.4, 5.0), (0.5, 1.0, 1.01, 1.5, 1.0, 3.0), (-1.3, 1.0, 1.0, 2.0, 0.8, 4.0)];
+    let conditions = [
+        (-2.0, 1.01, 0.99, 1.0, 0.7, 1.0),
+        (2.0, 0.99, 1.0, 2.0, 1.4, 5.0),
+        (0.5, 1.0, 1.01, 1.5, 1.0, 3.0),
+        (-1.3, 1.0, 1.0, 2.0, 0.8, 4.0),
+    ];
     for (i, &(rot, sx, sy, blur, gamma, noise)) in conditions.iter().enumerate() {
         let s = PrintScanSettings {
             rotation_deg: rot,
@@ -146,8 +151,14 @@ fn the_code_survives_print_and_a_300_dpi_scan() {
             seed: i as u64,
         };
         let scan = print_scan(&page, &s);
-        let grey: Vec<u8> = scan.data.iter().map(|d| ((1.0 - d.clamp(0.0, 1.0)) * 255.0).round() as u8).collect();
-        let found = verify_image(scan.w as usize, scan.h as usize, &grey, &ring, &|_, _| false);
+        let grey: Vec<u8> = scan
+            .data
+            .iter()
+            .map(|d| ((1.0 - d.clamp(0.0, 1.0)) * 255.0).round() as u8)
+            .collect();
+        let found = verify_image(scan.w as usize, scan.h as usize, &grey, &ring, &|_, _| {
+            false
+        });
         assert_eq!(found.len(), 1, "condition {i}: the code did not decode");
         assert_eq!(found[0].verdict, Verdict::Genuine, "condition {i}");
     }
