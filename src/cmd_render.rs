@@ -108,6 +108,16 @@ pub(crate) struct RenderArgs {
     /// Optional items chosen by the requester, comma separated (see `shomei schema`).
     #[arg(long)]
     items: Option<String>,
+    /// The registered seal impression as an image file (PNG, JPEG, BMP or TIFF), for a layout
+    /// with an image field; replaces that field of the data. Give --seal-size-mm or --seal-dpi.
+    #[arg(long)]
+    seal: Option<PathBuf>,
+    /// Physical size of the impression (longer side or diameter), mm.
+    #[arg(long, requires = "seal")]
+    seal_size_mm: Option<f64>,
+    /// Resolution the impression was scanned at.
+    #[arg(long, requires = "seal")]
+    seal_dpi: Option<f64>,
     /// Output path. PNG with several pages: stem-1.png, stem-2.png …
     #[arg(short, long)]
     out: PathBuf,
@@ -142,7 +152,7 @@ pub(crate) fn render(a: RenderArgs) -> Result<(), Error> {
         None => today(),
     };
     let text = read_data(&a.data)?;
-    let data: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+    let mut data: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
         Error::input(
             "data",
             format!(
@@ -159,6 +169,9 @@ pub(crate) fn render(a: RenderArgs) -> Result<(), Error> {
             .collect()
     });
     let r = renderer()?;
+    if let Some(path) = &a.seal {
+        attach_seal(&r, &a, path, &mut data)?;
+    }
     let req = Request {
         layout: &a.layout,
         municipality: &a.municipality,
@@ -183,6 +196,44 @@ pub(crate) fn render(a: RenderArgs) -> Result<(), Error> {
     };
     let rendered = r.render(&req, &out)?;
     write_outputs(&a.out, &rendered.files)
+}
+
+/// Puts the impression file into the layout's image field, as the API would carry it.
+fn attach_seal(
+    r: &Renderer,
+    a: &RenderArgs,
+    path: &Path,
+    data: &mut serde_json::Value,
+) -> Result<(), Error> {
+    use base64::Engine as _;
+    let t = r.catalog().layout(&a.layout)?;
+    let field = t
+        .fields
+        .iter()
+        .find(|(_, d)| d.kind == shomei_engine::layout::FieldKind::Image)
+        .map(|(k, _)| k.clone())
+        .ok_or_else(|| Error::input("--seal", "this layout has no seal impression field"))?;
+    let meta =
+        std::fs::metadata(path).map_err(|e| Error::input("--seal", format!("cannot read: {e}")))?;
+    if meta.len() > 8 * 1024 * 1024 {
+        return Err(Error::Image {
+            field: "--seal".into(),
+            message: "the image file is larger than 8 MB; send a smaller scan".into(),
+        });
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| Error::input("--seal", format!("cannot read: {e}")))?;
+    let mut v = json!({ "base64": base64::engine::general_purpose::STANDARD.encode(bytes) });
+    match (a.seal_size_mm, a.seal_dpi) {
+        (Some(s), _) => v["size_mm"] = json!(s),
+        (None, Some(d)) => v["dpi"] = json!(d),
+        (None, None) => return Err(Error::input("--seal", "give --seal-size-mm or --seal-dpi")),
+    }
+    let obj = data
+        .as_object_mut()
+        .ok_or_else(|| Error::input("data", "expected a JSON object"))?;
+    obj.insert(field, v);
+    Ok(())
 }
 
 /// Writes every file, or none: each goes to a temporary name first and is renamed at the end.

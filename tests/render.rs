@@ -394,3 +394,48 @@ fn png_output_of_several_pages_is_one_file_per_page() {
     assert!(!dir.join("cert.png").exists());
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn the_registered_impression_can_come_as_a_file_on_the_cli() {
+    use base64::Engine as _;
+    let dir = tmpdir("seal-path");
+    let mut v = sample("inkan");
+    let png = base64::engine::general_purpose::STANDARD
+        .decode(v["seal"]["base64"].as_str().unwrap())
+        .unwrap();
+    v.as_object_mut().unwrap().remove("seal");
+    std::fs::write(dir.join("in.json"), v.to_string()).unwrap();
+    std::fs::write(dir.join("seal.png"), png).unwrap();
+    let run = |size: &str, out: &str| {
+        shomei()
+            .args([
+                "render",
+                "--layout",
+                "inkan",
+                "--issued-on",
+                "2026-11-24",
+                "--seal-size-mm",
+                size,
+                "--data",
+            ])
+            .arg(dir.join("in.json"))
+            .arg("--seal")
+            .arg(dir.join("seal.png"))
+            .arg("-o")
+            .arg(dir.join(out))
+            .output()
+            .unwrap()
+    };
+    let ok = run("15", "ok.pdf");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    // 30 mm does not fit the 25 mm registration limit: named, exit 2, no file.
+    let bad = run("30", "bad.pdf");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("seal"));
+    assert!(!dir.join("bad.pdf").exists());
+    std::fs::remove_dir_all(&dir).ok();
+}
