@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cmd_batch;
 mod cmd_render;
 mod cmd_text;
 
@@ -28,6 +29,8 @@ enum Command {
     Schema(cmd_render::SchemaArgs),
     /// Renders a certificate to PDF or PNG.
     Render(cmd_render::RenderArgs),
+    /// Renders many requests (JSON lines or a directory) through the render pool.
+    RenderBatch(cmd_batch::BatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         Command::Layouts(a) => cmd_render::layouts(a),
         Command::Schema(a) => cmd_render::schema(a),
         Command::Render(a) => cmd_render::render(a),
+        Command::RenderBatch(a) => cmd_batch::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,8 @@
 //!
 //! `cargo run --release -p shomei-server --example loadtest -- URL TOKEN BODY.json REQUESTS CONCURRENCY`
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;

@@ -1,5 +1,7 @@
 //! The HTTP API end to end: a server on an ephemeral port and a real client.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::*;

@@ -1,6 +1,8 @@
 //! No field value reaches a log line: a certificate with sentinel values is issued (and one is
 //! refused) while every tracing event, at debug level and above, is captured.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::io::Write;

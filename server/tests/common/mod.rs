@@ -1,7 +1,7 @@
 //! Test harness: a server on an ephemeral port with fixed tokens and a fixed clock, and a real
 //! HTTP client (hyper).
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
