@@ -191,11 +191,12 @@ pub(crate) fn run(a: BatchArgs) -> Result<(), Error> {
             }
             Err(e) => {
                 failed += 1;
-                bar.println(format!(
+                let line = format!(
                     "request {}: {}",
                     i % reqs.len().max(1) + 1,
                     e.to_string().replace('\n', " ")
-                ));
+                );
+                bar.suspend(|| eprintln!("{line}"));
             }
         }
     });
