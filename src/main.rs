@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod cmd_batch;
 mod cmd_render;
 mod cmd_sample;
 mod cmd_text;
@@ -36,6 +37,8 @@ enum Command {
     Verify(cmd_verify::VerifyArgs),
     /// Prints fictitious sample data for a layout as JSON (deterministic per --seed).
     Sample(cmd_sample::SampleArgs),
+    /// Renders many requests (JSON lines or a directory) through the render pool.
+    RenderBatch(cmd_batch::BatchArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,6 +54,7 @@ fn main() -> ExitCode {
             Err(e) => Err(e),
         },
         Command::Sample(a) => cmd_sample::sample(a),
+        Command::RenderBatch(a) => cmd_batch::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,6 +11,7 @@ pub mod geom;
 pub mod layout;
 pub mod output;
 pub mod paint;
+pub mod pool;
 pub mod render;
 pub mod sample;
 pub mod seal;

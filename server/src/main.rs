@@ -1,0 +1,131 @@
+//! `shomei-server`: with no configuration, listens on 127.0.0.1:8080, serves the specimen
+//! municipalities, keeps its ledger under ./shomei-data (or $SHOMEI_DATA), and accepts one
+//! development token (admin) from $SHOMEI_DEV_TOKEN or generated and printed at start-up.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use shomei_server::config::hex;
+use shomei_server::{AppState, Config};
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// Serves certificates over HTTP.
+#[derive(Parser)]
+#[command(name = "shomei-server", version, about)]
+struct Args {
+    /// Address to listen on. Default: the configuration's, else 127.0.0.1:8080.
+    #[arg(long)]
+    listen: Option<String>,
+    /// Configuration file (TOML; see server/config.example.toml).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Data directory (the ledger). Default: the configuration's, else $SHOMEI_DATA, else ./shomei-data.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .init();
+    let mut config = match &args.config {
+        Some(p) => match Config::load(p) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("shomei-server: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => Config::default(),
+    };
+    if args.data_dir.is_some() {
+        config.data_dir = args.data_dir.clone();
+    }
+    let listen = args
+        .listen
+        .clone()
+        .or_else(|| config.listen.clone())
+        .unwrap_or_else(|| "127.0.0.1:8080".into());
+    let env_token = std::env::var("SHOMEI_DEV_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
+    let dev_token = match env_token {
+        Some(t) => Some(t),
+        None if config.tokens.is_empty() => {
+            let mut b = [0u8; 24];
+            if getrandom::fill(&mut b).is_err() {
+                eprintln!("shomei-server: no system randomness for the development token; set SHOMEI_DEV_TOKEN");
+                return ExitCode::from(2);
+            }
+            let t = hex(&b);
+            eprintln!("shomei-server: development token (role admin, terminal dev): {t}");
+            Some(t)
+        }
+        None => None,
+    };
+    let state = match AppState::from_config(&config, dev_token.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("shomei-server: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("shomei-server: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let data = shomei_server::state::data_dir(&config);
+    let result = rt.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&listen).await?;
+        tracing::info!(
+            listen = %listener.local_addr()?,
+            data_dir = %data.display(),
+            workers = state.pool.workers(),
+            "shomei-server listening"
+        );
+        shomei_server::serve(listener, state, shutdown_signal()).await
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("shomei-server: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish in-flight requests.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

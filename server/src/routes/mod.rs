@@ -1,0 +1,7 @@
+//! One module per endpoint group.
+
+pub mod certificates;
+pub mod health;
+pub mod issuances;
+pub mod layouts;
+pub mod openapi;
