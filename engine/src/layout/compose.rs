@@ -882,7 +882,8 @@ present = "removed"
         let day = Date::new(2026, 11, 24).unwrap();
         let bound = bind(&t, &data, None, day).unwrap();
         let doc = c.compose_bound(&t, &m, &bound, "1", day).unwrap();
-        assert_eq!(doc.pages.len(), 2);
+        // Two sheets, each front followed by its back.
+        assert_eq!(doc.pages.len(), 4);
         let glyphs = |p: &Page| {
             p.own
                 .items
