@@ -44,6 +44,19 @@ impl Default for OutputOptions {
 /// Lowest and highest raster resolution accepted.
 pub const DPI_RANGE: (u32, u32) = (50, 1200);
 
+fn check_dpi(out: &OutputOptions) -> Result<()> {
+    if out.dpi < DPI_RANGE.0 || out.dpi > DPI_RANGE.1 {
+        return Err(Error::input(
+            "dpi",
+            format!(
+                "expected a resolution from {} to {} dpi",
+                DPI_RANGE.0, DPI_RANGE.1
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// What a render produced.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Rendered {
@@ -115,15 +128,7 @@ impl Renderer {
                 },
             )?],
             Format::Png => {
-                if out.dpi < DPI_RANGE.0 || out.dpi > DPI_RANGE.1 {
-                    return Err(Error::input(
-                        "dpi",
-                        format!(
-                            "expected a resolution from {} to {} dpi",
-                            DPI_RANGE.0, DPI_RANGE.1
-                        ),
-                    ));
-                }
+                check_dpi(out)?;
                 let opts = PngOptions {
                     color: out.color,
                     ..PngOptions::default()
@@ -139,14 +144,9 @@ impl Renderer {
 
     /// The whole flow.
     pub fn render(&self, req: &Request<'_>, out: &OutputOptions) -> Result<Rendered> {
-        if out.format == Format::Png && (out.dpi < DPI_RANGE.0 || out.dpi > DPI_RANGE.1) {
-            return Err(Error::input(
-                "dpi",
-                format!(
-                    "expected a resolution from {} to {} dpi",
-                    DPI_RANGE.0, DPI_RANGE.1
-                ),
-            ));
+        // Reject a bad resolution before composing anything.
+        if out.format == Format::Png {
+            check_dpi(out)?;
         }
         let doc = self.compose(req)?;
         let title = self.catalog().layout(req.layout)?.title.clone();

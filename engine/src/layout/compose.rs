@@ -157,10 +157,7 @@ impl Composer {
                 let start = p * per_page;
                 let end = (start + per_page).min(entries.len());
                 for (slot, idx) in (start..end).enumerate() {
-                    let origin = (
-                        g.origin[0] + g.step[0] * slot as f32,
-                        g.origin[1] + g.step[1] * slot as f32,
-                    );
+                    let origin = g.slot_origin(slot);
                     let prefix = format!("{}[{idx}]", g.field);
                     for (k, it) in g.item.iter().enumerate() {
                         self.item(
@@ -180,10 +177,7 @@ impl Composer {
                 if let (Some(em), true) = (&g.end_mark, variant.last) {
                     let slot = end - start;
                     let r = if slot < per_page {
-                        let o = (
-                            g.origin[0] + g.step[0] * slot as f32,
-                            g.origin[1] + g.step[1] * slot as f32,
-                        );
+                        let o = g.slot_origin(slot);
                         rect(em.rect).translate(o.0, o.1)
                     } else {
                         rect(em.full_rect)
@@ -305,10 +299,7 @@ impl Composer {
         }
         if let Some(g) = &t.group {
             for slot in 0..g.per_page {
-                let origin = (
-                    g.origin[0] + g.step[0] * slot as f32,
-                    g.origin[1] + g.step[1] * slot as f32,
-                );
+                let origin = g.slot_origin(slot);
                 for (k, it) in g.item.iter().enumerate() {
                     self.item(
                         &mut layer,

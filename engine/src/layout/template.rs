@@ -274,6 +274,16 @@ pub struct EndMark {
     pub style: Option<StyleRef>,
 }
 
+impl GroupDecl {
+    /// Top-left of slot `slot` (0-based) on a page, mm.
+    pub fn slot_origin(&self, slot: usize) -> (f32, f32) {
+        (
+            self.origin[0] + self.step[0] * slot as f32,
+            self.origin[1] + self.step[1] * slot as f32,
+        )
+    }
+}
+
 fn default_end_mark() -> String {
     "以下余白".into()
 }
