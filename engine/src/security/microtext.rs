@@ -1,5 +1,6 @@
 //! Microtext: a hand-made 5×6 bitmap font (A–Z, 0–9, '-', space) with 1-px strokes at 600 dpi,
-//! set along a line and emitted as a union of pixel squares (vector in PDF, binary at 600 dpi).
+//! set along a line as a 600-dpi bit mask (what pages carry: a 1-bit image mask in PDF, a few
+//! kilobytes a line), or as a union of pixel squares (vector) for the simulators.
 
 use std::sync::Arc;
 
@@ -100,6 +101,25 @@ pub fn microtext_line(
     height_mm: f32,
     vertical: bool,
 ) -> Result<MicrotextLine> {
+    let (mask, glyphs, module) = set_line(text, start, length_mm, height_mm, vertical)?;
+    let shape = runs_shape(&mask);
+    Ok(MicrotextLine {
+        shape,
+        bits: mask,
+        glyphs,
+        module,
+        vertical,
+    })
+}
+
+/// The glyphs of a line set as 600-dpi pixels: the mask, each glyph's box origin, the module.
+fn set_line(
+    text: &str,
+    start: (f32, f32),
+    length_mm: f32,
+    height_mm: f32,
+    vertical: bool,
+) -> Result<(BitMask, Vec<(char, u32, u32)>, u32)> {
     if !(0.2..=0.6).contains(&height_mm) {
         return Err(Error::input(
             "microtext.height_mm",
@@ -182,6 +202,15 @@ pub fn microtext_line(
         bits: Arc::new(bits),
         ink: Ink::Black,
     };
+    Ok((mask, glyphs, module))
+}
+
+/// The pixels of a mask as one filled path: a union of pixel-aligned rectangles, page mm.
+fn runs_shape(mask: &BitMask) -> Shape {
+    let k = MM_PER_PX;
+    let ox = libm::round(f64::from(mask.x) / k) as i64;
+    let oy = libm::round(f64::from(mask.y) / k) as i64;
+    let (pw, ph) = (mask.px_w, mask.px_h);
     // Horizontal runs of set pixels per row; a run repeated exactly on the rows below it
     // (a vertical stroke) becomes one taller rectangle. Page mm.
     let mut rows: Vec<Vec<(u32, u32, bool)>> = Vec::with_capacity(ph as usize);
@@ -232,18 +261,11 @@ pub fn microtext_line(
             path.close();
         }
     }
-    let shape = Shape {
+    Shape {
         path: Arc::new(path),
         paint: Paint::Fill,
         ink: Ink::Black,
-    };
-    Ok(MicrotextLine {
-        shape,
-        bits: mask,
-        glyphs,
-        module,
-        vertical,
-    })
+    }
 }
 
 /// The pixels of a microtext line as a bit mask (see [`microtext_line`]).
@@ -254,5 +276,5 @@ pub fn microtext_bits(
     height_mm: f32,
     vertical: bool,
 ) -> Result<BitMask> {
-    microtext_line(text, start, length_mm, height_mm, vertical).map(|l| l.bits)
+    set_line(text, start, length_mm, height_mm, vertical).map(|l| l.0)
 }

@@ -11,7 +11,7 @@
 use std::sync::Arc;
 
 use super::print::SecurityPrint;
-use super::{guilloche, latent_pattern, microtext_line, DESIGN_DPI, MM_PER_PX};
+use super::{guilloche, latent_pattern, microtext_bits, DESIGN_DPI, MM_PER_PX};
 use crate::display::{BitMask, Item, Layer, Path, PathCmd};
 use crate::error::{Error, Result};
 use crate::geom::Rect;
@@ -244,11 +244,10 @@ fn micro_run(
     // A glyph advances 6 font pixels, as many as it is high: two glyphs at least.
     for (s, e) in free_intervals(a, b, cuts, 2.0 * h) {
         let start = if vertical { (across, s) } else { (s, across) };
-        let line = microtext_line(text, start, e - s, sec.microtext.height_mm, vertical)
+        let mut bits = microtext_bits(text, start, e - s, sec.microtext.height_mm, vertical)
             .map_err(|e| within(e, "security.microtext"))?;
-        let mut shape = line.shape;
-        shape.ink = sec.microtext.ink.ink();
-        out.push(Item::Shape(shape));
+        bits.ink = sec.microtext.ink.ink();
+        out.push(Item::Mask(bits));
     }
     Ok(())
 }
@@ -447,11 +446,10 @@ pub fn serial_layer(
     let g = geom(sec, size)?;
     let text = format!("{}NO {s} ", ident(sec, m));
     let start = (g.micro.right() - mt.serial_mm, g.micro.y);
-    let line = microtext_line(&text, start, mt.serial_mm, mt.height_mm, false)
+    let mut bits = microtext_bits(&text, start, mt.serial_mm, mt.height_mm, false)
         .map_err(|e| within(e, "security.microtext.serial"))?;
-    let mut shape = line.shape;
-    shape.ink = mt.ink.ink();
-    out.push(Item::Shape(shape));
+    bits.ink = mt.ink.ink();
+    out.push(Item::Mask(bits));
     Ok(out)
 }
 

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use qrcode::{Color, EcLevel, QrCode};
+use qrcode::canvas::{Canvas, MaskPattern};
+use qrcode::{Color, EcLevel};
 
 use crate::display::{BitMask, Ink};
 use crate::error::{Error, Result};
@@ -20,26 +21,31 @@ const QUIET: u32 = 4;
 /// chosen for print-and-scan wear: a 100-byte payload is version 6, 41×41 modules, 20.7 mm
 /// square with its quiet zone), its top-left corner at (`x`, `y`) mm.
 pub fn qr_mask(payload: &[u8], x: f32, y: f32) -> Result<BitMask> {
-    let code = QrCode::with_error_correction_level(payload, EcLevel::M)
-        .map_err(|e| Error::Encode(format!("QR: {e}")))?;
-    let n = code.width() as u32;
-    let colors = code.to_colors();
+    let (n, colors) = encode(payload)?;
+    let n = n as u32;
     let side = (n + 2 * QUIET) * MODULE_PX;
     let stride = side.div_ceil(8);
     let mut bits = vec![0u8; (stride * side) as usize];
+    // One pixel row per module row, then copied MODULE_PX times.
+    let mut row = vec![0u8; stride as usize];
     for my in 0..n {
+        row.fill(0);
         for mx in 0..n {
-            if colors.get((my * n + mx) as usize) != Some(&Color::Dark) {
+            if colors.get((my * n + mx) as usize) != Some(&true) {
                 continue;
             }
-            for py in 0..MODULE_PX {
-                let row = ((QUIET + my) * MODULE_PX + py) * stride;
-                for px in 0..MODULE_PX {
-                    let xx = (QUIET + mx) * MODULE_PX + px;
-                    if let Some(b) = bits.get_mut((row + xx / 8) as usize) {
-                        *b |= 0x80 >> (xx % 8);
-                    }
+            let x0 = (QUIET + mx) * MODULE_PX;
+            for xx in x0..x0 + MODULE_PX {
+                if let Some(b) = row.get_mut((xx / 8) as usize) {
+                    *b |= 0x80 >> (xx % 8);
                 }
+            }
+        }
+        let y0 = ((QUIET + my) * MODULE_PX) as usize;
+        for py in y0..y0 + MODULE_PX as usize {
+            let s = py * stride as usize;
+            if let Some(dst) = bits.get_mut(s..s + stride as usize) {
+                dst.copy_from_slice(&row);
             }
         }
     }
@@ -55,11 +61,122 @@ pub fn qr_mask(payload: &[u8], x: f32, y: f32) -> Result<BitMask> {
     })
 }
 
-/// The side of the printed code with its quiet zone, mm.
+/// The side of the printed code with its quiet zone, mm (the size of [`qr_mask`]'s mask).
 pub fn qr_side_mm(payload: &[u8]) -> Result<f32> {
-    let code = QrCode::with_error_correction_level(payload, EcLevel::M)
+    let bits = qrcode::bits::encode_auto(payload, EcLevel::M)
         .map_err(|e| Error::Encode(format!("QR: {e}")))?;
-    Ok((code.width() as u32 + 2 * QUIET) as f32 * MODULE_PX as f32 * 25.4 / QR_DPI as f32)
+    let n = bits.version().width() as u32;
+    Ok((n + 2 * QUIET) as f32 * MODULE_PX as f32 * 25.4 / QR_DPI as f32)
+}
+
+/// The symbol's modules (side, row-major, true = dark) at level M. The same steps as
+/// `QrCode::with_error_correction_level`, but the mask is chosen with [`penalty`] on a plain
+/// boolean grid: the crate scores its eight candidates through per-module closures, which
+/// cost more than everything else a certificate's PDF needs (two codes per certificate).
+fn encode(payload: &[u8]) -> Result<(usize, Vec<bool>)> {
+    let err = |e: qrcode::types::QrError| Error::Encode(format!("QR: {e}"));
+    let bits = qrcode::bits::encode_auto(payload, EcLevel::M).map_err(err)?;
+    let version = bits.version();
+    let n = version.width() as usize;
+    let (data, ec) =
+        qrcode::ec::construct_codewords(&bits.into_bytes(), version, EcLevel::M).map_err(err)?;
+    let mut canvas = Canvas::new(version, EcLevel::M);
+    canvas.draw_all_functional_patterns();
+    canvas.draw_data(&data, &ec);
+    let mut best: Option<(u32, Vec<bool>)> = None;
+    for pattern in MASKS {
+        let mut c = canvas.clone();
+        c.apply_mask(pattern);
+        let dark: Vec<bool> = c
+            .into_colors()
+            .into_iter()
+            .map(|c| c == Color::Dark)
+            .collect();
+        let score = penalty(&dark, n);
+        if best.as_ref().is_none_or(|(b, _)| score < *b) {
+            best = Some((score, dark));
+        }
+    }
+    best.map(|(_, d)| (n, d))
+        .ok_or_else(|| Error::Encode("QR: no mask pattern".into()))
+}
+
+/// The eight mask patterns of a (non-micro) QR symbol, in reference order.
+const MASKS: [MaskPattern; 8] = [
+    MaskPattern::Checkerboard,
+    MaskPattern::HorizontalLines,
+    MaskPattern::VerticalLines,
+    MaskPattern::DiagonalLines,
+    MaskPattern::LargeCheckerboard,
+    MaskPattern::Fields,
+    MaskPattern::Diamonds,
+    MaskPattern::Meadow,
+];
+
+/// The mask penalty of ISO/IEC 18004 §7.8.3 on an `n`×`n` grid: N1 runs of five or more
+/// modules of one colour (3 + run − 5), N2 2×2 blocks of one colour (3 each), N3 finder-like
+/// 1:1:3:1:1 patterns with four light modules on one side (40 each), N4 the dark share's
+/// distance from 50 % (10 per whole 5 %).
+fn penalty(dark: &[bool], n: usize) -> u32 {
+    let at = |x: usize, y: usize, vertical: bool| {
+        if vertical {
+            dark[x * n + y]
+        } else {
+            dark[y * n + x]
+        }
+    };
+    let mut score = 0u32;
+    for vertical in [false, true] {
+        for y in 0..n {
+            // N1: runs along the line.
+            let mut run = 1;
+            for x in 1..n {
+                if at(x, y, vertical) == at(x - 1, y, vertical) {
+                    run += 1;
+                } else {
+                    if run >= 5 {
+                        score += 3 + (run - 5);
+                    }
+                    run = 1;
+                }
+            }
+            if run >= 5 {
+                score += 3 + (run - 5);
+            }
+            // N3: dark-light-dark-dark-dark-light-dark with four light modules before or after
+            // (outside the symbol counts as light).
+            let light = |x: isize| x < 0 || x >= n as isize || !at(x as usize, y, vertical);
+            for x in 0..n.saturating_sub(6) {
+                let p = |i: usize| at(x + i, y, vertical);
+                if p(0) && !p(1) && p(2) && p(3) && p(4) && !p(5) && p(6) {
+                    let xi = x as isize;
+                    let before = (1..=4).all(|k| light(xi - k));
+                    let after = (7..=10).all(|k| light(xi + k));
+                    if before || after {
+                        score += 40;
+                    }
+                }
+            }
+        }
+    }
+    // N2: 2×2 blocks.
+    for y in 0..n.saturating_sub(1) {
+        for x in 0..n - 1 {
+            let c = dark[y * n + x];
+            if dark[y * n + x + 1] == c
+                && dark[(y + 1) * n + x] == c
+                && dark[(y + 1) * n + x + 1] == c
+            {
+                score += 3;
+            }
+        }
+    }
+    // N4: balance.
+    let d = dark.iter().filter(|d| **d).count();
+    let total = (n * n).max(1);
+    let pct = (d * 100) / total;
+    score += 10 * (pct.abs_diff(50) / 5) as u32;
+    score
 }
 
 /// Every QR code found in a grey image (`w`×`h`, row-major, 0 = black), as raw payload bytes.

@@ -163,3 +163,37 @@ fn the_code_survives_print_and_a_300_dpi_scan() {
         assert_eq!(found[0].verdict, Verdict::Genuine, "condition {i}");
     }
 }
+
+#[test]
+fn fast_mask_choice_gives_a_valid_symbol_like_the_crate() {
+    // The encoder scores the eight masks itself (qr::encode); the symbol must decode, and for
+    // these payloads it is the very symbol the qrcode crate picks with its own scoring.
+    let mut same = 0;
+    for seed in 0u8..12 {
+        let payload: Vec<u8> = (0..100u32)
+            .map(|i| (i.wrapping_mul(97) as u8) ^ seed.wrapping_mul(31))
+            .collect();
+        let m = qr_mask(&payload, 0.0, 0.0).unwrap();
+        // Decode the mask as a grey image (1 px per 600-dpi pixel is plenty).
+        let (w, h) = (m.px_w as usize, m.px_h as usize);
+        let grey: Vec<u8> = (0..h)
+            .flat_map(|y| (0..w).map(move |x| (x, y)))
+            .map(|(x, y)| if m.get(x as u32, y as u32) { 0 } else { 255 })
+            .collect();
+        let codes = decode_codes(w, h, &grey);
+        assert_eq!(codes, vec![payload.clone()], "seed {seed}");
+        let crate_code =
+            qrcode::QrCode::with_error_correction_level(&payload, qrcode::EcLevel::M).unwrap();
+        let n = crate_code.width();
+        let theirs = crate_code.to_colors();
+        let ours = (0..n * n).all(|i| {
+            let (x, y) = ((i % n) as u32, (i / n) as u32);
+            m.get((4 + x) * 10 + 5, (4 + y) * 10 + 5) == (theirs[i] == qrcode::Color::Dark)
+        });
+        same += usize::from(ours);
+    }
+    assert_eq!(
+        same, 12,
+        "the same mask as the crate for {same} of 12 payloads"
+    );
+}
