@@ -112,6 +112,9 @@ pub fn microtext_line(
     })
 }
 
+/// A glyph set on a line: its character and the top-left pixel of its box.
+type Placed = (char, u32, u32);
+
 /// The glyphs of a line set as 600-dpi pixels: the mask, each glyph's box origin, the module.
 fn set_line(
     text: &str,
@@ -119,7 +122,7 @@ fn set_line(
     length_mm: f32,
     height_mm: f32,
     vertical: bool,
-) -> Result<(BitMask, Vec<(char, u32, u32)>, u32)> {
+) -> Result<(BitMask, Vec<Placed>, u32)> {
     if !(0.2..=0.6).contains(&height_mm) {
         return Err(Error::input(
             "microtext.height_mm",
