@@ -580,6 +580,9 @@ async fn verify_payload_and_scan_every_verdict() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // The scan limit (8 MiB here) replaces the general body limit (4 MiB) on this route.
+    let r = scan(QA, vec![0u8; 6 << 20]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = scan(QA, vec![0u8; 9 << 20]).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.json()["error"], "too_large");
@@ -594,7 +597,7 @@ async fn verify_payload_and_scan_every_verdict() {
         "{text}"
     );
     assert!(
-        text.contains("shomei_verifies_total{verdict=\"unreadable\"} 2"),
+        text.contains("shomei_verifies_total{verdict=\"unreadable\"} 3"),
         "{text}"
     );
     assert!(!text.contains("status=\"500\""), "{text}");
