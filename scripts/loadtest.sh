@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Load test of POST /v1/certificates against a local release server: throughput and p50/p99
-# latency at concurrency 1, 2, 8 and 32. Bounded: DURATION seconds per level (default 10).
+# latency at concurrency 1, 2, 8 and 32 (LEVELS). Bounded at every level: wrk and oha run
+# DURATION seconds (default 10); the built-in client sends at most REQUESTS_PER_CONN × C + 100
+# requests (default 50 × C + 100); each level is killed after DURATION + 60 s whatever happens,
+# and the server is stopped on exit. Traffic goes to 127.0.0.1 only.
 #
 #   scripts/loadtest.sh                      # juminhyo sample, PDF
 #   FORMAT=png DPI=600 scripts/loadtest.sh   # 600 dpi PNG instead
@@ -14,6 +17,8 @@ cd "$(dirname "$0")/.."
 PORT=${PORT:-18080}
 DURATION=${DURATION:-10}
 LEVELS=${LEVELS:-"1 2 8 32"}
+REQUESTS_PER_CONN=${REQUESTS_PER_CONN:-50}
+HARD_STOP=$(( DURATION + 60 ))
 LAYOUT=${LAYOUT:-juminhyo}
 FORMAT=${FORMAT:-pdf}
 DPI=${DPI:-600}
@@ -50,18 +55,19 @@ wrk.headers["Authorization"] = "Bearer $TOKEN"
 local f = io.open("$BODY", "rb"); wrk.body = f:read("*a"); f:close()
 LUA
     T=$(( C < $(nproc) ? C : $(nproc) ))
-    OUT=$(wrk -t"$T" -c"$C" -d"${DURATION}s" --latency -s "$DATA/post.lua" "$URL")
+    OUT=$(timeout "$HARD_STOP" wrk -t"$T" -c"$C" -d"${DURATION}s" --latency -s "$DATA/post.lua" "$URL" || true)
     RPS=$(echo "$OUT" | awk '/Requests\/sec/ {print $2}')
     P50=$(echo "$OUT" | awk '$1=="50%" {print $2}')
     P99=$(echo "$OUT" | awk '$1=="99%" {print $2}')
     NON2XX=$(echo "$OUT" | awk '/Non-2xx/ {print $NF}')
     echo "concurrency $C: ${RPS} req/s, p50 ${P50}, p99 ${P99}, non-2xx ${NON2XX:-0}"
   elif command -v oha >/dev/null; then
-    oha -c "$C" -z "${DURATION}s" -m POST -H "Authorization: Bearer $TOKEN" \
+    timeout "$HARD_STOP" oha -c "$C" -z "${DURATION}s" -m POST -H "Authorization: Bearer $TOKEN" \
       -H "Content-Type: application/json" -D "$BODY" --no-tui "$URL" \
-      | grep -E "Requests/sec|50(\.00)?% in|99(\.00)?% in|\[[0-9]{3}\]"
+      | grep -E "Requests/sec|50(\.00)?% in|99(\.00)?% in|\[[0-9]{3}\]" || true
   else
-    target/release/examples/loadtest "$URL" "$TOKEN" "$BODY" $(( C * 50 + 100 )) "$C"
+    timeout "$HARD_STOP" target/release/examples/loadtest "$URL" "$TOKEN" "$BODY" \
+      $(( C * REQUESTS_PER_CONN + 100 )) "$C" || echo "(stopped after ${HARD_STOP}s)"
   fi
 done
 curl -fs "http://127.0.0.1:$PORT/metrics" | grep -E "^shomei_(certificates|pages)_total"

@@ -101,6 +101,18 @@ fn job(v: &Value, index: usize, default_format: Format) -> Result<Job, Error> {
         Some("png") => Format::Png,
         Some(_) => return Err(Error::input("format", "expected pdf or png")),
     };
+    let dpi = match v.get("dpi") {
+        None => 300,
+        Some(d) => d
+            .as_u64()
+            .and_then(|d| u32::try_from(d).ok())
+            .ok_or_else(|| Error::input("dpi", "expected a whole number of dots per inch"))?,
+    };
+    let color = match v.get("color") {
+        None | Some(Value::Bool(false)) => ColorMode::Gray,
+        Some(Value::Bool(true)) => ColorMode::Rgb,
+        Some(_) => return Err(Error::input("color", "expected true or false")),
+    };
     let issued_on = match s("issued_on") {
         Some(d) => Date::parse_iso(&d).map_err(|e| e.at("issued_on"))?,
         None => today(),
@@ -112,16 +124,18 @@ fn job(v: &Value, index: usize, default_format: Format) -> Result<Job, Error> {
         items,
         serial: s("serial").unwrap_or_else(|| format!("{:06}", index + 1)),
         issued_on,
-        output: OutputOptions {
-            format,
-            dpi: v.get("dpi").and_then(Value::as_u64).unwrap_or(300) as u32,
-            color: if v.get("color").and_then(Value::as_bool).unwrap_or(false) {
-                ColorMode::Rgb
-            } else {
-                ColorMode::Gray
-            },
-        },
+        output: OutputOptions { format, dpi, color },
     })
+}
+
+/// Writes `dir/name` whole or not at all: the bytes go to `name.part`, renamed once written.
+fn write_whole(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let part = dir.join(format!("{name}.part"));
+    std::fs::write(&part, bytes)
+        .and_then(|()| std::fs::rename(&part, dir.join(name)))
+        .inspect_err(|_| {
+            let _ = std::fs::remove_file(&part);
+        })
 }
 
 pub(crate) fn run(a: BatchArgs) -> Result<(), Error> {
@@ -183,7 +197,7 @@ pub(crate) fn run(a: BatchArgs) -> Result<(), Error> {
                         } else {
                             format!("{:06}.{ext}", i + 1)
                         };
-                        if let Err(e) = std::fs::write(dir.join(name), bytes) {
+                        if let Err(e) = write_whole(dir, &name, bytes) {
                             write_err.get_or_insert(Error::Encode(format!("cannot write: {e}")));
                         }
                     }

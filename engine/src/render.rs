@@ -133,10 +133,16 @@ impl Renderer {
                     color: out.color,
                     ..PngOptions::default()
                 };
-                doc.pages
-                    .iter()
-                    .map(|p| encode_png(&self.painter.paint_page(p, out.dpi), &opts))
-                    .collect::<Result<Vec<_>>>()?
+                // Painted into this thread's scratch planes (reused between jobs on a worker).
+                crate::paint::with_scratch_planes(|planes| {
+                    doc.pages
+                        .iter()
+                        .map(|p| {
+                            self.painter.paint_page_into(p, out.dpi, planes);
+                            encode_png(planes, &opts)
+                        })
+                        .collect::<Result<Vec<_>>>()
+                })?
             }
         };
         Ok(Rendered { files, pages })

@@ -21,8 +21,13 @@ use crate::state::AppState;
 /// The application: every route over the shared state.
 pub fn app(state: AppState) -> Router {
     let limit = state.limits.max_body_bytes;
+    let scan_limit = state.limits.max_scan_bytes;
     Router::new()
         .route("/v1/certificates", post(routes::certificates::issue))
+        .route(
+            "/v1/verify",
+            post(routes::verify::verify).layer(DefaultBodyLimit::max(scan_limit)),
+        )
         .route("/v1/layouts", get(routes::layouts::list))
         .route("/v1/layouts/{id}/schema", get(routes::layouts::schema))
         .route(
@@ -112,5 +117,27 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// [`serve`] over TLS (rustls; see [`crate::tls`]). When `shutdown` completes the server stops
+/// accepting and waits for in-flight requests, up to the render timeout plus 5 s.
+pub async fn serve_tls(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    tls: std::sync::Arc<rustls::ServerConfig>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let grace = state.limits.render_timeout + std::time::Duration::from_secs(5);
+    let handle = axum_server::Handle::new();
+    let h = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        h.graceful_shutdown(Some(grace));
+    });
+    let config = axum_server::tls_rustls::RustlsConfig::from_config(tls);
+    axum_server::from_tcp_rustls(listener.into_std()?, config)?
+        .handle(handle)
+        .serve(app(state).into_make_service())
         .await
 }

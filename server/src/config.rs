@@ -81,6 +81,9 @@ pub struct Config {
     /// Largest request body, bytes. Default: 4 MiB.
     #[serde(default)]
     pub max_body_bytes: Option<usize>,
+    /// Largest scan sent to `POST /v1/verify`, bytes. Default: 20 MiB.
+    #[serde(default)]
+    pub max_scan_bytes: Option<usize>,
     /// Longest wait for a render, ms, before answering 503. Default: 10000.
     #[serde(default)]
     pub render_timeout_ms: Option<u64>,
@@ -93,6 +96,9 @@ pub struct Config {
     /// Terminals.
     #[serde(default)]
     pub tokens: Vec<TokenConfig>,
+    /// TLS: certificate, key and optional client CA (PEM files). Default: plain HTTP.
+    #[serde(default)]
+    pub tls: Option<crate::tls::TlsConfig>,
 }
 
 impl Config {

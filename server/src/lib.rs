@@ -13,7 +13,8 @@ pub mod metrics;
 pub mod render_bridge;
 pub mod routes;
 pub mod state;
+pub mod tls;
 
-pub use app::{app, serve};
+pub use app::{app, serve, serve_tls};
 pub use config::Config;
 pub use state::AppState;

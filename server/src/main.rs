@@ -70,6 +70,17 @@ fn main() -> ExitCode {
         }
         None => None,
     };
+    let tls = match &config.tls {
+        Some(t) => match shomei_server::tls::server_config(t) {
+            Ok(c) => Some(c),
+            Err(e) => {
+                eprintln!("shomei-server: {e}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    let client_auth = config.tls.as_ref().is_some_and(|t| t.client_ca.is_some());
     let state = match AppState::from_config(&config, dev_token.as_deref()) {
         Ok(s) => s,
         Err(e) => {
@@ -94,9 +105,14 @@ fn main() -> ExitCode {
             listen = %listener.local_addr()?,
             data_dir = %data.display(),
             workers = state.pool.workers(),
+            tls = tls.is_some(),
+            client_auth,
             "shomei-server listening"
         );
-        shomei_server::serve(listener, state, shutdown_signal()).await
+        match tls {
+            Some(t) => shomei_server::serve_tls(listener, state, t, shutdown_signal()).await,
+            None => shomei_server::serve(listener, state, shutdown_signal()).await,
+        }
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

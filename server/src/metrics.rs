@@ -54,6 +54,7 @@ impl Histogram {
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, u16), u64>>,
     errors: Mutex<BTreeMap<String, u64>>,
+    verifies: Mutex<BTreeMap<String, u64>>,
     /// Time from a certificate request's arrival to its response.
     pub request_latency: Histogram,
     /// Time a render spent in the pool (queue + render).
@@ -79,6 +80,13 @@ impl Metrics {
         }
     }
 
+    /// Counts a verification by its verdict (`genuine`, `altered` … or `unreadable`).
+    pub fn count_verify(&self, verdict: &str) {
+        if let Ok(mut m) = self.verifies.lock() {
+            *m.entry(verdict.to_string()).or_insert(0) += 1;
+        }
+    }
+
     /// Prometheus text exposition.
     pub fn render(
         &self,
@@ -101,6 +109,12 @@ impl Metrics {
         if let Ok(m) = self.errors.lock() {
             for (kind, n) in m.iter() {
                 let _ = writeln!(out, "shomei_errors_total{{kind=\"{kind}\"}} {n}");
+            }
+        }
+        out.push_str("# HELP shomei_verifies_total Verifications (POST /v1/verify) by verdict.\n# TYPE shomei_verifies_total counter\n");
+        if let Ok(m) = self.verifies.lock() {
+            for (verdict, n) in m.iter() {
+                let _ = writeln!(out, "shomei_verifies_total{{verdict=\"{verdict}\"}} {n}");
             }
         }
         self.request_latency.write(

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use shomei_engine::layout::{default_layout_dir, Catalog};
 use shomei_engine::pool::{Pool, PoolOptions};
 use shomei_engine::render::Renderer;
+use shomei_engine::signed::KeyRing;
 use shomei_engine::text::FontDb;
 
 use crate::auth::Caller;
@@ -27,6 +28,8 @@ pub struct Limits {
     pub retry_after_s: u32,
     /// Certificates per terminal per minute.
     pub rate_per_minute: Option<u32>,
+    /// Largest scan sent to `POST /v1/verify`, bytes.
+    pub max_scan_bytes: usize,
 }
 
 /// Everything handlers share.
@@ -35,6 +38,8 @@ pub struct Inner {
     pub pool: Pool,
     /// The issuance ledger.
     pub ledger: Arc<dyn Ledger>,
+    /// The public keys of every municipality that signs its codes (for `POST /v1/verify`).
+    pub keys: Arc<KeyRing>,
     /// Terminals by token hash.
     pub tokens: BTreeMap<String, Caller>,
     /// The clock.
@@ -88,6 +93,7 @@ impl AppState {
             .clone()
             .unwrap_or_else(default_layout_dir);
         let catalog = Catalog::load_dir(&dir).map_err(|e| e.to_string())?;
+        let keys = Arc::new(catalog.key_ring().map_err(|e| e.to_string())?);
         let renderer = Arc::new(Renderer::new(fonts, Arc::new(catalog)));
         let mut opts = PoolOptions::default();
         if let Some(w) = config.workers {
@@ -129,6 +135,7 @@ impl AppState {
         Ok(AppState(Arc::new(Inner {
             pool,
             ledger,
+            keys,
             tokens,
             clock,
             metrics: Metrics::default(),
@@ -137,6 +144,7 @@ impl AppState {
                 render_timeout: Duration::from_millis(config.render_timeout_ms.unwrap_or(10_000)),
                 retry_after_s: config.retry_after_s.unwrap_or(1),
                 rate_per_minute: config.rate_per_minute,
+                max_scan_bytes: config.max_scan_bytes.unwrap_or(20 << 20),
             },
             rates: Mutex::new(HashMap::new()),
         })))

@@ -28,6 +28,7 @@ async fn health_metrics_openapi_layouts_schema() {
         "/v1/layouts/{id}/schema",
         "/v1/issuances/{serial}/cancel",
         "/v1/issuances",
+        "/v1/verify",
         "/healthz",
         "/readyz",
         "/metrics",
@@ -405,5 +406,200 @@ async fn rate_limit_answers_429() {
         .post("/v1/certificates", Some(COUNTER), &juminhyo("mihon-shi"))
         .await;
     assert_eq!(r.status, StatusCode::OK);
+    s.stop().await;
+}
+
+/// The parts of a `multipart/mixed` answer, in order.
+fn parts(content_type: &str, body: &[u8]) -> Vec<Vec<u8>> {
+    let boundary = content_type.split("boundary=").nth(1).unwrap();
+    let delim = format!("\r\n--{boundary}");
+    let mut body = body.to_vec();
+    body.splice(0..0, b"\r\n".iter().copied());
+    let mut out = Vec::new();
+    let mut rest = &body[..];
+    while let Some(i) = find(rest, delim.as_bytes()) {
+        rest = &rest[i + delim.len()..];
+        if rest.starts_with(b"--") {
+            break;
+        }
+        let head = find(rest, b"\r\n\r\n").unwrap() + 4;
+        let end = find(&rest[head..], delim.as_bytes()).unwrap();
+        out.push(rest[head..head + end].to_vec());
+        rest = &rest[head + end..];
+    }
+    out
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_payload_and_scan_every_verdict() {
+    use base64::Engine as _;
+    use shomei_engine::signed;
+
+    let dir = tempdir("verify");
+    let mut cfg = config(&dir);
+    cfg.max_scan_bytes = Some(8 << 20);
+    let s = Server::start(cfg).await;
+
+    // Issue a two-sided 印鑑登録証明書 as PNG: the back carries the signed code.
+    let req = json!({
+        "layout": "inkan", "municipality": "mihon-shi", "data": sample("inkan.json"),
+        "format": "png", "dpi": 200,
+    });
+    let r = s.post("/v1/certificates", Some(KIOSK), &req).await;
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
+    let serial: u64 = r.header("x-shomei-serial").parse().unwrap();
+    let pages = parts(&r.header("content-type"), &r.body);
+    assert_eq!(pages.len(), 2);
+    let (front, back) = (pages[0].clone(), pages[1].clone());
+    assert!(back.starts_with(b"\x89PNG"));
+
+    // The scan of the back: genuine, with the signed fields; every role may verify.
+    let scan = |tok: &'static str, bytes: Vec<u8>| {
+        let s = &s;
+        async move {
+            s.send(
+                Method::POST,
+                "/v1/verify",
+                Some(tok),
+                Some("image/png"),
+                Some(bytes),
+            )
+            .await
+        }
+    };
+    for tok in [QA, KIOSK, COUNTER, ADMIN] {
+        let r = scan(tok, back.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
+        let v = r.json();
+        assert_eq!(v["verdict"], "genuine", "{v}");
+        let c = &v["codes"][0];
+        assert_eq!(c["serial"], serial);
+        assert_eq!(c["issuer"], "999991");
+        assert_eq!(c["doc_type"], 3);
+        assert_eq!(c["issued_on"], "2026-11-24");
+        assert_eq!(c["page"], 1);
+        assert_eq!(c["pages"], 1);
+        assert_eq!(c["key_id"], 1);
+        assert_eq!(c["in_ledger"], true);
+    }
+
+    // The payload itself, as hex and as base64.
+    let img = image::load_from_memory(&back).unwrap().into_luma8();
+    let payload = signed::decode_codes(img.width() as usize, img.height() as usize, img.as_raw())
+        .pop()
+        .unwrap();
+    let verify_payload = |p: String| {
+        let s = &s;
+        async move {
+            s.post("/v1/verify", Some(QA), &json!({ "payload": p }))
+                .await
+        }
+    };
+    let hex: String = payload.iter().map(|b| format!("{b:02x}")).collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&payload);
+    for p in [hex, b64] {
+        let r = verify_payload(p).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.json()["verdict"], "genuine");
+    }
+    let b64 = |p: &[u8]| base64::engine::general_purpose::STANDARD.encode(p);
+    // One bit of the digest changed: altered.
+    let mut altered = payload.clone();
+    altered[25] ^= 1;
+    let v = verify_payload(b64(&altered)).await.json();
+    assert_eq!(v["verdict"], "altered", "{v}");
+    // A key id no profile names: unknown key.
+    let mut unknown = payload.clone();
+    unknown[4] = 77;
+    let v = verify_payload(b64(&unknown)).await.json();
+    assert_eq!(v["verdict"], "unknown_key", "{v}");
+    // Signed with another municipality's key (角区) while naming 見本市's: wrong key.
+    let other =
+        std::fs::read_to_string(repo().join("layouts/municipalities/keys/kaku-ku.test.key"))
+            .unwrap();
+    let other = signed::parse_private_key(&other, 1, "kaku-ku").unwrap();
+    let forged = signed::sign(&signed::parse(&payload).unwrap(), &other);
+    let v = verify_payload(b64(&forged)).await.json();
+    assert_eq!(v["verdict"], "wrong_key", "{v}");
+
+    // Cancelled in the ledger: the same scan is now cancelled.
+    let path = format!("/v1/issuances/{serial:08}/cancel");
+    let r = s.call(Method::POST, &path, Some(ADMIN), None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v = scan(COUNTER, back.clone()).await.json();
+    assert_eq!(v["verdict"], "cancelled", "{v}");
+    assert_eq!(v["codes"][0]["serial"], serial);
+
+    // Nothing readable: 422 with {error, message}.
+    let r = scan(QA, front).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let v = r.json();
+    assert_eq!(v["error"], "unreadable");
+    assert!(
+        v["message"].as_str().unwrap().contains("no signed code"),
+        "{v}"
+    );
+    let r = scan(QA, b"not an image".to_vec()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["error"], "unreadable");
+    let r = verify_payload("%%%".into()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.json()["field"], "payload");
+    // Wrong media type, no token, too large.
+    let r = s
+        .send(
+            Method::POST,
+            "/v1/verify",
+            Some(QA),
+            Some("text/plain"),
+            Some(b"x".to_vec()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let r = s
+        .send(
+            Method::POST,
+            "/v1/verify",
+            None,
+            Some("image/png"),
+            Some(back.clone()),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    // The scan limit (8 MiB here) replaces the general body limit (4 MiB) on this route.
+    let r = scan(QA, vec![0u8; 6 << 20]).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = scan(QA, vec![0u8; 9 << 20]).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.json()["error"], "too_large");
+
+    let text = String::from_utf8(s.get("/metrics", None).await.body.to_vec()).unwrap();
+    assert!(
+        text.contains("shomei_verifies_total{verdict=\"genuine\"} 6"),
+        "{text}"
+    );
+    assert!(
+        text.contains("shomei_verifies_total{verdict=\"cancelled\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("shomei_verifies_total{verdict=\"unreadable\"} 3"),
+        "{text}"
+    );
+    assert!(!text.contains("status=\"500\""), "{text}");
     s.stop().await;
 }

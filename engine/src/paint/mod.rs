@@ -8,6 +8,7 @@
 mod base_cache;
 mod glyph_cache;
 mod raster;
+mod scratch;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use crate::text::FontDb;
 
 use base_cache::{BaseCache, BaseKey};
 use glyph_cache::GlyphCache;
+pub use scratch::{with_scratch_planes, SCRATCH_KEEP_BYTES};
 
 /// The highest resolution the painter accepts; higher requests are clamped to it. The request
 /// layer is expected to reject anything above it with a field error first.
@@ -140,22 +142,34 @@ impl Painter {
     /// Paints a page at `dpi`: its base comes from the cache (painted once per base key, page
     /// size and dpi), is copied, and the page's own layer is painted on top.
     pub fn paint_page(&self, page: &Page, dpi: u32) -> Planes {
+        let mut out = Planes {
+            width: 0,
+            height: 0,
+            dpi,
+            planes: Vec::new(),
+        };
+        self.paint_page_into(page, dpi, &mut out);
+        out
+    }
+
+    /// [`Painter::paint_page`] into `out`, reusing its buffers (a render worker's scratch
+    /// planes: no allocation once they have grown to the page's size).
+    pub fn paint_page_into(&self, page: &Page, dpi: u32, out: &mut Planes) {
         let entry = self.base_entry(page, dpi);
         let base = &entry.planes;
-        let planes = base
-            .planes
-            .iter()
-            .zip(&entry.blank)
-            .map(|(p, &blank)| if blank { vec![0u8; p.len()] } else { p.clone() })
-            .collect();
-        let mut out = Planes {
-            width: base.width,
-            height: base.height,
-            dpi: base.dpi,
-            planes,
-        };
-        self.paint_layer(&mut out, &page.own);
-        out
+        out.width = base.width;
+        out.height = base.height;
+        out.dpi = base.dpi;
+        out.planes.resize_with(base.planes.len(), Vec::new);
+        for ((dst, src), &blank) in out.planes.iter_mut().zip(&base.planes).zip(&entry.blank) {
+            dst.clear();
+            if blank {
+                dst.resize(src.len(), 0);
+            } else {
+                dst.extend_from_slice(src);
+            }
+        }
+        self.paint_layer(out, &page.own);
     }
 
     /// The cached base of `page` at `dpi`, painting it first if it is not cached.

@@ -633,6 +633,37 @@ impl Watch {
 
 #[test]
 #[ignore = "timing: run with --release -- --ignored --nocapture"]
+fn scratch_planes_timing() {
+    // A worker's page: fresh planes per page (allocate, fault in, free) against the same
+    // scratch planes reused; the painted bytes are identical.
+    let page = timing_page();
+    let painter = Painter::new(fonts());
+    let _ = painter.paint_page(&page, 600);
+    let best = |v: &mut Vec<(f64, f64)>| {
+        v.sort_by(|a, b| a.0.total_cmp(&b.0));
+        v[0]
+    };
+    let (mut fresh, mut reused) = (Vec::new(), Vec::new());
+    let mut scratch = painter.paint_page(&page, 600);
+    for _ in 0..8 {
+        let t = Watch::start();
+        let p = painter.paint_page(&page, 600);
+        fresh.push(t.ms());
+        drop(p);
+        let t = Watch::start();
+        painter.paint_page_into(&page, 600, &mut scratch);
+        reused.push(t.ms());
+    }
+    assert_eq!(scratch, painter.paint_page(&page, 600));
+    println!(
+        "600 dpi page, fresh planes: wall/cpu {:.1?} ms; scratch planes reused: {:.1?} ms",
+        best(&mut fresh),
+        best(&mut reused)
+    );
+}
+
+#[test]
+#[ignore = "timing: run with --release -- --ignored --nocapture"]
 fn page_600dpi_timing() {
     use crate::output::png::{encode_with, PngOptions};
     let page = timing_page();

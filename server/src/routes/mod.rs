@@ -5,3 +5,4 @@ pub mod health;
 pub mod issuances;
 pub mod layouts;
 pub mod openapi;
+pub mod verify;

@@ -19,6 +19,19 @@ pub fn document() -> Value {
             "schemas": {
                 "Error": { "type": "object", "required": ["error", "message"], "properties": {
                     "error": { "type": "string" }, "field": { "type": "string" }, "message": { "type": "string" } } },
+                "VerifyRequest": { "type": "object", "required": ["payload"], "additionalProperties": false, "properties": {
+                    "payload": { "type": "string", "description": "the code's bytes, hex or base64 (standard or URL-safe)" } } },
+                "VerifyResult": { "type": "object", "required": ["verdict", "codes"], "properties": {
+                    "verdict": { "$ref": "#/components/schemas/Verdict" },
+                    "codes": { "type": "array", "items": { "type": "object", "required": ["verdict"], "properties": {
+                        "verdict": { "$ref": "#/components/schemas/Verdict" },
+                        "issuer": { "type": "string", "description": "団体コード, six digits" },
+                        "key_id": { "type": "integer" }, "doc_type": { "type": "integer" },
+                        "serial": { "type": "integer" }, "issued_on": { "type": "string", "format": "date" },
+                        "page": { "type": "integer" }, "pages": { "type": "integer" },
+                        "digest": { "type": "string", "description": "digest of the signed data, hex" },
+                        "in_ledger": { "type": "boolean", "description": "this server's ledger holds the serial for this issuer" } } } } } },
+                "Verdict": { "enum": ["genuine", "altered", "wrong_key", "unknown_key", "cancelled", "unsupported_version"] },
                 "CertificateRequest": { "type": "object", "required": ["layout", "municipality", "data"], "additionalProperties": false, "properties": {
                     "layout": { "type": "string" }, "municipality": { "type": "string" },
                     "data": { "type": "object", "description": "see GET /v1/layouts/{id}/schema" },
@@ -42,6 +55,20 @@ pub fn document() -> Value {
                     "400": err("malformed JSON"), "401": err("no or bad token"), "403": err("role may not"),
                     "413": err("body too large"), "422": err("invalid field (named in `field`)"), "429": err("terminal over its rate"),
                     "503": err("queue full or render timeout; see Retry-After") } } },
+            "/v1/verify": { "post": {
+                "summary": "Verify a signed 2D code: its payload (JSON) or a scan of the sheet's back (PNG, JPEG or TIFF body); every role",
+                "security": auth,
+                "requestBody": { "required": true, "content": {
+                    "application/json": { "schema": { "$ref": "#/components/schemas/VerifyRequest" } },
+                    "image/png": { "schema": { "type": "string", "format": "binary" } },
+                    "image/jpeg": { "schema": { "type": "string", "format": "binary" } },
+                    "image/tiff": { "schema": { "type": "string", "format": "binary" } } } },
+                "responses": {
+                    "200": { "description": "the verdict and each code's signed fields",
+                             "content": { "application/json": { "schema": { "$ref": "#/components/schemas/VerifyResult" } } } },
+                    "400": err("malformed JSON"), "401": err("no or bad token"), "413": err("scan larger than max_scan_bytes"),
+                    "415": err("not JSON, PNG, JPEG or TIFF"), "422": err("nothing readable: bad payload encoding, undecodable image, or no code found"),
+                    "503": err("pool busy; see Retry-After") } } },
             "/v1/layouts": { "get": { "summary": "Layouts and municipalities", "security": auth,
                 "responses": { "200": { "description": "layouts and municipalities" }, "401": err("no or bad token") } } },
             "/v1/layouts/{id}/schema": { "get": { "summary": "JSON Schema of a layout's data", "security": auth,

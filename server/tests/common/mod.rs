@@ -131,13 +131,26 @@ impl Server {
         token: Option<&str>,
         body: Option<Vec<u8>>,
     ) -> Resp {
+        let ct = body.is_some().then_some("application/json");
+        self.send(method, path, token, ct, body).await
+    }
+
+    /// A request with any content type.
+    pub(crate) async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        content_type: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Resp {
         let client: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
         let mut b = Request::builder().method(method).uri(self.url(path));
         if let Some(t) = token {
             b = b.header("authorization", format!("Bearer {t}"));
         }
-        if body.is_some() {
-            b = b.header("content-type", "application/json");
+        if let Some(ct) = content_type {
+            b = b.header("content-type", ct);
         }
         let req = b
             .body(Full::new(Bytes::from(body.unwrap_or_default())))
