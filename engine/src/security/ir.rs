@@ -433,7 +433,7 @@ fn word_mask(word: &str, w: u32, h: u32, em_px: f32) -> Result<Vec<bool>> {
             Some(g) => glyphs.push(g),
             None => {
                 return Err(Error::MissingGlyph {
-                    field: "security.back.ir_word".into(),
+                    field: "ir.word".into(),
                     clusters: vec![code_points(&c.to_string())],
                 })
             }
@@ -441,7 +441,7 @@ fn word_mask(word: &str, w: u32, h: u32, em_px: f32) -> Result<Vec<bool>> {
     }
     if glyphs.is_empty() {
         return Err(Error::input(
-            "security.back.ir_word",
+            "ir.word",
             "at least one character (default 証)",
         ));
     }
@@ -504,7 +504,7 @@ pub fn ir_image(cfg: &IrConfig, rect: Rect) -> Result<CmykImage> {
         ));
     }
     if !(72..=1200).contains(&cfg.dpi) {
-        return Err(Error::input("security.back.ir_dpi", "72–1200 dpi"));
+        return Err(Error::input("ir.dpi", "72–1200 dpi"));
     }
     let k = f64::from(cfg.dpi) / 25.4;
     let px_w = (f64::from(rect.w) * k).round().max(1.0) as u32;
