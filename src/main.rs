@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod cmd_batch;
+mod cmd_ir;
 mod cmd_render;
 mod cmd_sample;
 mod cmd_text;
@@ -39,6 +40,8 @@ enum Command {
     Sample(cmd_sample::SampleArgs),
     /// Renders many requests (JSON lines or a directory) through the render pool.
     RenderBatch(cmd_batch::BatchArgs),
+    /// Writes the infrared latent image's visible, IR and copy views as PNGs, with its metrics.
+    IrViews(cmd_ir::IrViewsArgs),
 }
 
 fn main() -> ExitCode {
@@ -55,6 +58,7 @@ fn main() -> ExitCode {
         },
         Command::Sample(a) => cmd_sample::sample(a),
         Command::RenderBatch(a) => cmd_batch::run(a),
+        Command::IrViews(a) => cmd_ir::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

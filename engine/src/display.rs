@@ -244,6 +244,21 @@ pub struct Image {
     pub ink: Ink,
 }
 
+/// A DeviceCMYK contone image, 8 bits per colorant (the infrared latent image, whose K and
+/// CMY separations must reach the printer as they are: security-print.md §5). The PDF writer
+/// emits it as a `/DeviceCMYK` image; the raster painter paints its visible appearance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CmykImage {
+    /// Placement on the page, mm; the image is scaled to exactly this rectangle.
+    pub rect: Rect,
+    /// Width in pixels.
+    pub px_w: u32,
+    /// Height in pixels.
+    pub px_h: u32,
+    /// Row-major, 4 bytes per pixel (C, M, Y, K; 0 = none, 255 = solid), `4 * px_w * px_h` bytes.
+    pub data: Arc<Vec<u8>>,
+}
+
 /// One thing on a page.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
@@ -255,6 +270,8 @@ pub enum Item {
     Mask(BitMask),
     /// A coverage image.
     Image(Image),
+    /// A DeviceCMYK image.
+    Cmyk(CmykImage),
 }
 
 /// A list of items, painted in order.

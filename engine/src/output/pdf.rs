@@ -54,7 +54,8 @@ use pdf_writer::{
 use subsetter::GlyphRemapper;
 
 use crate::display::{
-    BitMask, Document, FontId, Glyph, Image, Ink, Item, Layer, Page, Paint, PathCmd, Shape,
+    BitMask, CmykImage, Document, FontId, Glyph, Image, Ink, Item, Layer, Page, Paint, PathCmd,
+    Shape,
 };
 use crate::error::{Error, Result};
 use crate::text::{FontDb, FontFace};
@@ -358,6 +359,39 @@ impl PdfWriter {
     }
 }
 
+/// Writes a [`CmykImage`] as a `/DeviceCMYK` image XObject, 8 bits per component, deflated
+/// with the PNG Up predictor, `/Interpolate false`; no ICC profile, no output intent, no
+/// overprint: the printer gets the K and CMY separations as they are (security-print.md §5).
+fn write_cmyk_image(chunk: &mut Chunk, id: Ref, im: &CmykImage, level: u8) -> Result<()> {
+    let (w, h) = (im.px_w as usize, im.px_h as usize);
+    let row = 4 * w;
+    // PNG "Up" filter per row: a type byte, then each byte minus the byte above.
+    let mut filtered = Vec::with_capacity((row + 1) * h);
+    for y in 0..h {
+        filtered.push(2u8);
+        let cur = &im.data[y * row..(y + 1) * row];
+        if y == 0 {
+            filtered.extend_from_slice(cur);
+        } else {
+            let up = &im.data[(y - 1) * row..y * row];
+            filtered.extend(cur.iter().zip(up).map(|(a, b)| a.wrapping_sub(*b)));
+        }
+    }
+    let data = deflate(&filtered, level);
+    let mut x = chunk.image_xobject(id, &data);
+    x.filter(Filter::FlateDecode);
+    x.decode_parms()
+        .predictor(pdf_writer::types::Predictor::PngOptimum)
+        .colors(4)
+        .bits_per_component(8)
+        .columns(to_i32(im.px_w)?);
+    x.width(to_i32(im.px_w)?).height(to_i32(im.px_h)?);
+    x.color_space().device_cmyk();
+    x.bits_per_component(8);
+    x.interpolate(false);
+    Ok(())
+}
+
 /// Compact serialisation (no pretty-printing).
 fn settings() -> Settings {
     Settings { pretty: false }
@@ -411,6 +445,8 @@ enum PendingImage<'a> {
     Mask(&'a BitMask),
     /// A coverage image.
     Coverage(&'a Image),
+    /// A DeviceCMYK image.
+    Cmyk(&'a CmykImage),
 }
 
 /// Turns layers into content streams and collects what they use.
@@ -454,6 +490,7 @@ impl<'a> Emitter<'a> {
                 Item::Shape(s) => self.shape(s).map_err(|m| bad(field(i), m))?,
                 Item::Mask(m) => self.mask(m).map_err(|m| bad(field(i), m))?,
                 Item::Image(im) => self.image(im).map_err(|m| bad(field(i), m))?,
+                Item::Cmyk(im) => self.cmyk(im).map_err(|m| bad(field(i), m))?,
             }
         }
         Ok(())
@@ -691,6 +728,24 @@ impl<'a> Emitter<'a> {
         Ok(())
     }
 
+    fn cmyk(&mut self, im: &'a CmykImage) -> std::result::Result<(), String> {
+        if im.px_w == 0 || im.px_h == 0 {
+            return Err("a CMYK image needs a non-zero width and height".into());
+        }
+        if (im.data.len() as u64) < 4 * u64::from(im.px_w) * u64::from(im.px_h) {
+            return Err("the CMYK data has fewer than 4 × width × height bytes".into());
+        }
+        let r = im.rect;
+        check(&[r.x, r.y, r.w, r.h])?;
+        if r.w <= 0.0 || r.h <= 0.0 {
+            return Err("an image needs a positive size in mm".into());
+        }
+        // Leaves a red ink's `q /Gm gs` (an image under a blend mode is transparency).
+        self.set_ink(Ink::Black);
+        self.place(r.x, r.y, r.w, r.h, PendingImage::Cmyk(im));
+        Ok(())
+    }
+
     /// Draws an image XObject into the rectangle, first row at the top.
     fn place(&mut self, x: f32, y: f32, w: f32, h: f32, img: PendingImage<'a>) {
         self.end_text();
@@ -754,6 +809,7 @@ impl<'a> Emitter<'a> {
                     s.color_space().device_gray();
                     s.bits_per_component(8);
                 }
+                PendingImage::Cmyk(im) => write_cmyk_image(chunk, id, im, self.level)?,
             }
             ids.push(id);
         }

@@ -135,6 +135,7 @@ impl Painter {
                 Item::Shape(s) => raster::paint_shape(planes, s),
                 Item::Mask(m) => raster::paint_bitmask(planes, m),
                 Item::Image(i) => raster::paint_image(planes, i),
+                Item::Cmyk(i) => raster::paint_cmyk(planes, i),
             }
         }
     }

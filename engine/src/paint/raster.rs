@@ -3,7 +3,7 @@
 
 use tiny_skia::{FillRule, IntSize, LineCap, LineJoin, Mask, PathBuilder, Stroke, Transform};
 
-use crate::display::{BitMask, Image, Ink, Paint, PathCmd, Shape};
+use crate::display::{BitMask, CmykImage, Image, Ink, Paint, PathCmd, Shape};
 
 use super::Planes;
 
@@ -252,6 +252,23 @@ pub(crate) fn paint_image(planes: &mut Planes, im: &Image) {
             .get(y as usize * w + x as usize)
             .copied()
             .unwrap_or(0)
+    });
+}
+
+/// Paints a DeviceCMYK image as its visible appearance: its luminance under the block-dye
+/// model of [`crate::security::ir`], as darkness in the black plane. The planes hold inks, not
+/// colorants, so the K-versus-CMY separation (the infrared feature) is not in a raster output;
+/// the picture is grey-balanced, so its grey is what the eye sees of it.
+pub(crate) fn paint_cmyk(planes: &mut Planes, im: &CmykImage) {
+    if im.px_w == 0 || im.px_h == 0 || im.data.len() < 4 * im.px_w as usize * im.px_h as usize {
+        return;
+    }
+    let cov = crate::security::ir::visible_coverage(im);
+    let k = planes.px_per_mm();
+    let rect = (im.rect.x * k, im.rect.y * k, im.rect.w * k, im.rect.h * k);
+    let w = im.px_w as usize;
+    resample_into(planes, Ink::Black, rect, im.px_w, im.px_h, |x, y| {
+        cov.get(y as usize * w + x as usize).copied().unwrap_or(0)
     });
 }
 

@@ -7,6 +7,7 @@
 //! through `libm`; path vertices are quantised to 1/64 px at 600 dpi.
 
 pub mod guilloche;
+pub mod ir;
 pub mod latent;
 pub mod metrics;
 pub mod microtext;

@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use super::ir::back_ir_image;
 use super::print::SecurityPrint;
 use super::{guilloche, latent_pattern, microtext_bits, DESIGN_DPI, MM_PER_PX};
 use crate::display::{BitMask, Item, Layer, Path, PathCmd};
@@ -468,10 +469,10 @@ fn explanation(word: &str, m: &Municipality) -> (String, String) {
     (title, body)
 }
 
-/// The static base of a back page: its security layer (the latent field blank in the reserved
-/// areas for the scrambled image, the infrared image and the signed code), then the
-/// explanation and the captions of the reserved areas. The reserved areas themselves stay
-/// empty.
+/// The static base of a back page: the infrared latent image in its area (unless
+/// `back.ir` is off; see [`super::ir`]), its security layer (the latent field blank in the
+/// reserved areas for the scrambled image, the infrared image and the signed code), then the
+/// explanation and the captions of the reserved areas. The scramble and code areas stay empty.
 pub fn back_layer(
     fonts: &FontDb,
     sec: &SecurityPrint,
@@ -552,7 +553,12 @@ pub fn back_layer(
         }
     }
     let keep = keepouts(fonts, &text, &[]);
-    let mut out = security_layer(sec, m, layout_id, size, Side::Back, &keep)?;
+    let mut out = Layer::default();
+    if sec.enabled && b.ir {
+        // First, under the security layer: the image is opaque in a PDF.
+        out.push(Item::Cmyk(back_ir_image(sec, m)?));
+    }
+    out.extend(security_layer(sec, m, layout_id, size, Side::Back, &keep)?);
     out.extend(text);
     Ok(out)
 }

@@ -261,6 +261,9 @@ pub struct BackPrint {
     pub scramble_mm: [f32; 4],
     /// Infrared detection image (偽造・改ざん防止検出画像, §5), mm. Default: [15, 236, 45, 45].
     pub ir_mm: [f32; 4],
+    /// Print the infrared latent image (a DeviceCMYK rosette hiding 証 in K; only the PDF
+    /// carries it) in `ir_mm`. Default: true.
+    pub ir: bool,
     /// Signed 2D code (§6), mm. Default: [152, 238, 40, 40] (V7-M at 12 px a module with its
     /// quiet zone is 27 mm).
     pub code_mm: [f32; 4],
@@ -275,6 +278,7 @@ impl Default for BackPrint {
             explanation_mm: [15.0, 12.0, 180.0, 50.0],
             scramble_mm: [15.0, 66.0, 180.0, 160.0],
             ir_mm: [15.0, 236.0, 45.0, 45.0],
+            ir: true,
             code_mm: [152.0, 238.0, 40.0, 40.0],
             captions: true,
         }

@@ -388,6 +388,10 @@ fn paint_window(page: &Page, x_px: u32, y_px: u32, w_px: u32, h_px: u32) -> Gray
                     rect: im.rect.translate(dx, dy),
                     ..im.clone()
                 }),
+                Item::Cmyk(im) => Item::Cmyk(crate::display::CmykImage {
+                    rect: im.rect.translate(dx, dy),
+                    ..im.clone()
+                }),
                 Item::Shape(s) => {
                     let mv = |x: f32, y: f32| (x + dx, y + dy);
                     let cmds = s
