@@ -126,7 +126,9 @@ impl Catalog {
 
     /// The municipality whose 団体コード is `code` (the issuer a signed code names).
     pub fn municipality_by_code(&self, code: u32) -> Option<&Municipality> {
-        self.municipalities.values().find(|m| m.code_number() == code)
+        self.municipalities
+            .values()
+            .find(|m| m.code_number() == code)
     }
 
     /// Every municipality, by id.

@@ -206,8 +206,8 @@ impl Municipality {
             })?,
             _ => return Ok(()),
         };
-        let key = crate::security::scramble::ScrambleKey::parse(&text, "scramble key")
-            .map_err(|_| {
+        let key =
+            crate::security::scramble::ScrambleKey::parse(&text, "scramble key").map_err(|_| {
                 Error::config(
                     file,
                     "scramble",

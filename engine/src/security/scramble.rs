@@ -62,7 +62,8 @@ pub const MODULE_PX: u32 = 6;
 /// Side of a module, mm.
 pub const MODULE_MM: f32 = MODULE_PX as f32 * 25.4 / DESIGN_DPI as f32;
 /// The dot of each level inside its module: (x, y, w, h) px at 600 dpi.
-pub const DOTS: [(u32, u32, u32, u32); 4] = [(0, 0, 0, 0), (1, 2, 4, 3), (1, 1, 5, 5), (0, 0, 6, 6)];
+pub const DOTS: [(u32, u32, u32, u32); 4] =
+    [(0, 0, 0, 0), (1, 2, 4, 3), (1, 1, 5, 5), (0, 0, 6, 6)];
 /// Quiet margin between the reserved area's edge and the grid, mm.
 pub const QUIET_MM: f32 = 1.0;
 /// Domain string of the key derivation.
@@ -139,7 +140,8 @@ impl LevelImage {
         let k = f64::from(planes.dpi) / 25.4;
         let x0 = (f64::from(area.x) * k).round().max(0.0) as u32;
         let y0 = (f64::from(area.y) * k).round().max(0.0) as u32;
-        let w = ((f64::from(area.w) * k).floor().max(0.0) as u32).min(planes.width.saturating_sub(x0));
+        let w =
+            ((f64::from(area.w) * k).floor().max(0.0) as u32).min(planes.width.saturating_sub(x0));
         let h =
             ((f64::from(area.h) * k).floor().max(0.0) as u32).min(planes.height.saturating_sub(y0));
         let black = planes.plane(Ink::Black);
@@ -324,7 +326,10 @@ impl Grid {
     pub fn origin_in(&self, area: Rect) -> (f32, f32) {
         let (w, h) = self.size_mm();
         let px = |v: f32| (v * DESIGN_DPI as f32 / 25.4).round() * 25.4 / DESIGN_DPI as f32;
-        (px(area.x + (area.w - w) / 2.0), px(area.y + (area.h - h) / 2.0))
+        (
+            px(area.x + (area.w - w) / 2.0),
+            px(area.y + (area.h - h) / 2.0),
+        )
     }
 }
 
@@ -333,7 +338,10 @@ impl Grid {
 pub fn source_dpi(grid: &Grid, crop_mm: (f32, f32)) -> u32 {
     let n = grid.data_modules() as f64;
     let area_in2 = f64::from(crop_mm.0) * f64::from(crop_mm.1) / (25.4 * 25.4);
-    let mut f = (n / area_in2.max(1e-9)).sqrt().floor().min(f64::from(MAX_SOURCE_DPI)) as u32;
+    let mut f = (n / area_in2.max(1e-9))
+        .sqrt()
+        .floor()
+        .min(f64::from(MAX_SOURCE_DPI)) as u32;
     while f > 0 && (source_px(crop_mm.0, f) as f64) * (source_px(crop_mm.1, f) as f64) > n {
         f -= 1;
     }
@@ -414,11 +422,13 @@ fn header_word(img: &LevelImage) -> u32 {
 pub fn encode(img: &LevelImage, grid: &Grid, key: &[u8; 32]) -> Result<Vec<u8>> {
     let n = grid.data_modules();
     let p = img.levels.len();
-    if p > n || img.w > 0xfff || img.h > 0xfff || img.dpi > 0xff || p != (img.w * img.h) as usize
-    {
+    if p > n || img.w > 0xfff || img.h > 0xfff || img.dpi > 0xff || p != (img.w * img.h) as usize {
         return Err(Error::input(
             "security.back.scramble_mm",
-            format!("an area with at least {p} data modules for a {}×{} px source", img.w, img.h),
+            format!(
+                "an area with at least {p} data modules for a {}×{} px source",
+                img.w, img.h
+            ),
         ));
     }
     let k = keyed(key, n, p);
@@ -686,9 +696,10 @@ fn pick_corners(c: &[(f64, f64, f64)]) -> Option<[(f64, f64, f64); 4]> {
                     continue;
                 }
                 let p = (b.0 + vx, b.1 + vy);
-                let Some(e) = c.iter().find(|e| {
-                    (e.0 - p.0).hypot(e.1 - p.1) < 0.02 * lu.max(lv) + 2.0 * a.2
-                }) else {
+                let Some(e) = c
+                    .iter()
+                    .find(|e| (e.0 - p.0).hypot(e.1 - p.1) < 0.02 * lu.max(lv) + 2.0 * a.2)
+                else {
                     continue;
                 };
                 let area = lu * lv;
@@ -812,7 +823,10 @@ impl Homography {
     fn map(&self, x: f64, y: f64) -> (f64, f64) {
         let h = &self.0;
         let w = h[6] * x + h[7] * y + h[8];
-        ((h[0] * x + h[1] * y + h[2]) / w, (h[3] * x + h[4] * y + h[5]) / w)
+        (
+            (h[0] * x + h[1] * y + h[2]) / w,
+            (h[3] * x + h[4] * y + h[5]) / w,
+        )
     }
 }
 
@@ -874,7 +888,12 @@ pub fn read_grid(scan: &GrayF32) -> Result<GridScan> {
         return Err(not_found("timing tracks and finder distance disagree"));
     }
     let hom = Homography::from_points(
-        [(3.5, 3.5), (gw - 3.5, 3.5), (3.5, gh - 3.5), (gw - 3.5, gh - 3.5)],
+        [
+            (3.5, 3.5),
+            (gw - 3.5, 3.5),
+            (3.5, gh - 3.5),
+            (gw - 3.5, gh - 3.5),
+        ],
         c,
     )
     .ok_or_else(|| not_found("degenerate finder positions"))?;
@@ -952,29 +971,40 @@ fn classify(grid: &Grid, s: &[[f32; FEATURES]]) -> Vec<u8> {
             }
         })
         .collect();
-    let mut mu = [0.0f64; 4];
+    let mut mu = [[0.0f64; FEATURES]; 4];
     let mut n = [0usize; 4];
     for &(i, v) in &refs {
-        mu[usize::from(v)] += f64::from(s.get(i).map_or(0.0, |f| f[0]));
-        n[usize::from(v)] += 1;
+        if let Some(x) = s.get(i) {
+            for f in 0..FEATURES {
+                mu[usize::from(v)][f] += f64::from(x[f]);
+            }
+            n[usize::from(v)] += 1;
+        }
     }
     for l in 0..4 {
-        mu[l] = if n[l] > 0 {
-            mu[l] / n[l] as f64
-        } else {
-            l as f64 / 3.0
-        };
+        for f in 0..FEATURES {
+            mu[l][f] = if n[l] > 0 {
+                mu[l][f] / n[l] as f64
+            } else {
+                l as f64 / 3.0
+            };
+        }
     }
-    let nearest = |v: f64| -> u8 {
-        let mut best = 0u8;
-        for l in 1..4u8 {
-            if (v - mu[usize::from(l)]).abs() < (v - mu[usize::from(best)]).abs() {
+    let nearest = |x: &[f32; FEATURES]| -> u8 {
+        let cost = |l: usize| -> f64 {
+            (0..FEATURES)
+                .map(|f| (f64::from(x[f]) - mu[l][f]).powi(2))
+                .sum()
+        };
+        let mut best = 0usize;
+        for l in 1..4 {
+            if cost(l) < cost(best) {
                 best = l;
             }
         }
-        best
+        best as u8
     };
-    let mut lv: Vec<u8> = s.iter().map(|f| nearest(f64::from(f[0]))).collect();
+    let mut lv: Vec<u8> = s.iter().map(nearest).collect();
     // Neighbour indices (usize::MAX outside the grid: paper).
     let nb = |i: usize, k: usize| -> usize {
         let (r, c) = ((i / cols) as i64, (i % cols) as i64);
@@ -1075,7 +1105,8 @@ fn classify(grid: &Grid, s: &[[f32; FEATURES]]) -> Vec<u8> {
 /// none if singular (a level that never occurs).
 fn solve(mut a: Vec<f64>, mut b: Vec<f64>, n: usize) -> Option<Vec<f64>> {
     for col in 0..n {
-        let piv = (col..n).max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))?;
+        let piv =
+            (col..n).max_by(|&i, &j| a[i * n + col].abs().total_cmp(&a[j * n + col].abs()))?;
         if a[piv * n + col].abs() < 1e-9 {
             return None;
         }
@@ -1139,12 +1170,7 @@ pub fn unscramble(scan: &GridScan, key: &[u8; 32]) -> Result<LevelImage> {
             }
         })
         .collect();
-    Ok(LevelImage {
-        w,
-        h,
-        dpi,
-        levels,
-    })
+    Ok(LevelImage { w, h, dpi, levels })
 }
 
 /// Reads the scrambled image in a scan of a back page (darkness) and descrambles it with the
