@@ -298,7 +298,7 @@ impl Grid {
         if c == 1 || c == w - 2 {
             return Cell::Fixed(((r - 8) % 4) as u8);
         }
-        if r == 2 && c >= 8 && c < 8 + HEADER_BITS * HEADER_COPIES {
+        if r == 2 && (8..8 + HEADER_BITS * HEADER_COPIES).contains(&c) {
             return Cell::Header(c - 8);
         }
         Cell::Data
@@ -470,20 +470,41 @@ pub fn module_mask(levels: &[u8], grid: &Grid, x: f32, y: f32) -> BitMask {
     let px_h = grid.rows * MODULE_PX;
     let stride = px_w.div_ceil(8);
     let mut bits = vec![0u8; (stride * px_h) as usize];
+    // The 6-bit pattern of each level on each pixel row of a module (MSB first).
+    let mut pattern = [[0u32; MODULE_PX as usize]; 4];
+    for (l, &(dx, dy, dw, dh)) in DOTS.iter().enumerate() {
+        for yy in dy..dy + dh {
+            for xx in dx..dx + dw {
+                pattern[l][yy as usize] |= 1 << (MODULE_PX - 1 - xx);
+            }
+        }
+    }
     for r in 0..grid.rows {
-        for c in 0..grid.cols {
-            let v = levels
-                .get((r * grid.cols + c) as usize)
-                .copied()
-                .unwrap_or(0);
-            let (dx, dy, dw, dh) = DOTS[usize::from(v.min(3))];
-            for yy in 0..dh {
-                let row = ((r * MODULE_PX + dy + yy) * stride) as usize;
-                for xx in 0..dw {
-                    let px = c * MODULE_PX + dx + xx;
-                    if let Some(b) = bits.get_mut(row + (px / 8) as usize) {
-                        *b |= 0x80 >> (px % 8);
+        let row_levels = levels
+            .get((r * grid.cols) as usize..((r + 1) * grid.cols) as usize)
+            .unwrap_or(&[]);
+        for yy in 0..MODULE_PX {
+            let start = ((r * MODULE_PX + yy) * stride) as usize;
+            let Some(out) = bits.get_mut(start..start + stride as usize) else {
+                continue;
+            };
+            // Append 6 bits per module to an accumulator, flushing whole bytes.
+            let (mut acc, mut n, mut at) = (0u32, 0u32, 0usize);
+            for &v in row_levels {
+                acc = (acc << MODULE_PX) | pattern[usize::from(v.min(3))][yy as usize];
+                n += MODULE_PX;
+                while n >= 8 {
+                    n -= 8;
+                    if let Some(b) = out.get_mut(at) {
+                        *b = (acc >> n) as u8;
                     }
+                    at += 1;
+                }
+                acc &= (1 << n) - 1;
+            }
+            if n > 0 {
+                if let Some(b) = out.get_mut(at) {
+                    *b = (acc << (8 - n)) as u8;
                 }
             }
         }
@@ -671,9 +692,12 @@ fn template_ok(scan: &GrayF32, c: (f64, f64), u: f64, thr: f32) -> bool {
     right >= 45
 }
 
+/// A finder candidate: centre x, y and module unit, scan pixels.
+type Finder = (f64, f64, f64);
+
 /// The four finders forming the largest parallelogram: TL, TR, BL, BR.
-fn pick_corners(c: &[(f64, f64, f64)]) -> Option<[(f64, f64, f64); 4]> {
-    let mut best: Option<(f64, [(f64, f64, f64); 4])> = None;
+fn pick_corners(c: &[Finder]) -> Option<[Finder; 4]> {
+    let mut best: Option<(f64, [Finder; 4])> = None;
     for a in c {
         for b in c {
             // b right of a, roughly horizontal.
@@ -790,6 +814,7 @@ fn dark_runs(scan: &GrayF32, a: (f64, f64), b: (f64, f64), u: f64, thr: f32) -> 
 struct Homography([f64; 9]);
 
 impl Homography {
+    #[allow(clippy::needless_range_loop)] // a dense 8 × 9 elimination reads best indexed
     fn from_points(src: [(f64, f64); 4], dst: [(f64, f64); 4]) -> Option<Homography> {
         let mut a = [[0.0f64; 9]; 8];
         for (k, (s, d)) in src.iter().zip(&dst).enumerate() {
@@ -956,6 +981,7 @@ const UNKNOWNS: usize = 4 + 8 * 4 * 3;
 /// first, then decision feedback (see the module documentation): per feature a least-squares
 /// fit of `s = μ[v] + Σ β[neighbour][its level]` over the whole grid, and each module decided
 /// by the smallest residual over both features, each weighted by its residual variance.
+#[allow(clippy::needless_range_loop)] // per-level, per-feature sums read best indexed
 fn classify(grid: &Grid, s: &[[f32; FEATURES]]) -> Vec<u8> {
     let (cols, rows) = (grid.cols as usize, grid.rows as usize);
     let refs: Vec<(usize, u8)> = (0..rows)

@@ -433,3 +433,38 @@ fn look() {
         .write_png(&dir.join("wrong-serial.png"))
         .unwrap();
 }
+
+/// Rough timings in the dev profile (run with --ignored --nocapture; not asserted).
+#[test]
+#[ignore]
+fn timings() {
+    let r = renderer();
+    let data = sample();
+    let doc = compose(&data, "000123");
+    let c = catalog();
+    let m = c.municipality("mihon-shi").unwrap();
+    let sec = crate::security::resolve(m, c.layout("juminhyo").unwrap()).unwrap();
+    let key = m.scrambler.clone().unwrap();
+    let t = std::time::Instant::now();
+    let n = 5;
+    let mut mask = None;
+    for _ in 0..n {
+        mask = Some(scramble_front(r.painter(), &doc.pages[0], &sec, &key, 1, 1).unwrap());
+    }
+    eprintln!(
+        "encode per sheet: {:.1} ms",
+        t.elapsed().as_secs_f64() * 1000.0 / n as f64
+    );
+    let mask = mask.unwrap();
+    let mut paper = GrayF32::new(mask.px_w + 200, mask.px_h + 200, 600);
+    paper.overlay(&GrayF32::from_mask(&mask), 100, 100);
+    let scan = box_downsample(&paper, 300);
+    let t = std::time::Instant::now();
+    let d = descramble(&scan, &key, 1, 1).unwrap();
+    eprintln!(
+        "descramble {}×{} modules: {:.0} ms",
+        d.scan.grid.cols,
+        d.scan.grid.rows,
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+}
