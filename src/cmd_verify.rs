@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use clap::Args;
 use serde_json::json;
 use shomei_engine::layout::{default_layout_dir, Catalog};
+use shomei_engine::security::scramble;
+use shomei_engine::security::sim::GrayF32;
 use shomei_engine::signed::{self, generate_key, key_id_of, parse_public_key, KeyRing, Verdict};
 use shomei_engine::text::wareki::Date;
 use shomei_engine::Error;
@@ -91,12 +93,6 @@ pub(crate) struct VerifyArgs {
 
 /// Exit code for a verification: 0 genuine, 3 not, 2 nothing readable.
 pub(crate) fn verify(a: VerifyArgs) -> Result<u8, Error> {
-    if a.descramble.is_some() {
-        return Err(Error::input(
-            "--descramble",
-            "this build prints no scrambled image yet; nothing to descramble",
-        ));
-    }
     let img = image::ImageReader::open(&a.file)
         .map_err(|e| Error::input("FILE", format!("cannot read: {e}")))?
         .with_guessed_format()
@@ -144,6 +140,9 @@ pub(crate) fn verify(a: VerifyArgs) -> Result<u8, Error> {
             println!("unreadable: no signed code found in {}", a.file.display());
         }
         return Ok(2);
+    }
+    if let Some(out) = &a.descramble {
+        descramble(&grey, &findings, out)?;
     }
     let all_genuine = findings.iter().all(|(v, _)| *v == Verdict::Genuine);
     let list: Vec<_> = findings
@@ -195,4 +194,59 @@ pub(crate) fn verify(a: VerifyArgs) -> Result<u8, Error> {
         }
     }
     Ok(if all_genuine { 0 } else { 3 })
+}
+
+/// `--descramble OUT`: reads the scrambled image on the back, with the serial and page of the
+/// signed code on the same page and the scramble key of the issuer's profile, and writes the
+/// recovered front as a grey PNG.
+fn descramble(
+    grey: &image::GrayImage,
+    findings: &[(Verdict, Option<signed::Header>)],
+    out: &std::path::Path,
+) -> Result<(), Error> {
+    let Some(h) = findings.iter().find_map(|(_, h)| *h) else {
+        return Err(Error::input(
+            "--descramble",
+            "a signed code whose serial can be read (the serial keys the scramble)",
+        ));
+    };
+    let catalog = Catalog::load_dir(&default_layout_dir())?;
+    let m = catalog.municipality_by_code(h.issuer).ok_or_else(|| {
+        Error::input(
+            "--descramble",
+            format!("a profile for 団体コード {:06} in the catalog", h.issuer),
+        )
+    })?;
+    let key = m.scrambler.as_ref().ok_or_else(|| {
+        Error::input(
+            "--descramble",
+            format!(
+                "a scramble key in profile {} ([scramble] key_env or key_file); it has none",
+                m.id
+            ),
+        )
+    })?;
+    let scan = GrayF32 {
+        w: grey.width(),
+        h: grey.height(),
+        dpi: 300,
+        data: grey
+            .as_raw()
+            .iter()
+            .map(|v| 1.0 - f32::from(*v) / 255.0)
+            .collect(),
+    };
+    let d = scramble::descramble(&scan, key, h.serial, h.page)?;
+    d.image
+        .to_gray()
+        .write_png(out)
+        .map_err(|e| Error::Encode(format!("--descramble: {e}")))?;
+    eprintln!(
+        "descrambled front ({}×{} px at {} dpi) written to {}",
+        d.image.w,
+        d.image.h,
+        d.image.dpi,
+        out.display()
+    );
+    Ok(())
 }

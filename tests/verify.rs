@@ -97,3 +97,53 @@ fn verify_contract() {
     assert_eq!(o.status.code(), Some(2));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `shomei verify BACK --descramble OUT`: the scrambled image on the back of a 300-dpi render
+/// decodes, with the serial of the signed code and the specimen's test scramble key, to the
+/// front reduced to 4 levels.
+#[test]
+fn verify_descramble() {
+    let dir = std::env::temp_dir().join(format!("shomei-descramble-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = concat!(env!("CARGO_MANIFEST_DIR"), "/layouts/samples/inkan.json");
+    let out = dir.join("cert.png");
+    let o = shomei()
+        .args([
+            "render", "--layout", "inkan", "--format", "png", "--dpi", "300",
+        ])
+        .args(["--serial", "見本第000778-01号", "--data", data])
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let front_png = dir.join("front.png");
+    let o = shomei()
+        .arg("verify")
+        .arg(dir.join("cert-2.png"))
+        .arg("--descramble")
+        .arg(&front_png)
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let img = image::open(&front_png).unwrap().to_luma8();
+    // The front inside the security frame at about 70 dpi: portrait, mostly paper, some text.
+    assert!(img.width() > 450 && img.height() > img.width());
+    let dark = img.as_raw().iter().filter(|v| **v < 128).count() as f64 / img.as_raw().len() as f64;
+    assert!(dark > 0.005 && dark < 0.3, "dark fraction {dark}");
+    // The front carries no scrambled image.
+    let o = shomei()
+        .arg("verify")
+        .arg(dir.join("cert-1.png"))
+        .arg("--descramble")
+        .arg(dir.join("x.png"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).ok();
+}

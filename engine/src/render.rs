@@ -111,9 +111,44 @@ impl Renderer {
         &self.painter
     }
 
-    /// Binds and composes a request into its display list.
+    /// Binds and composes a request into its display list; the back of each sheet gets its
+    /// front's scrambled image ([`Renderer::scramble_backs`]).
     pub fn compose(&self, req: &Request<'_>) -> Result<Document> {
-        self.composer.compose(req)
+        let mut doc = self.composer.compose(req)?;
+        self.scramble_backs(&mut doc, req)?;
+        Ok(doc)
+    }
+
+    /// Puts the scrambled image of each front page (security-print.md §4,
+    /// [`crate::security::scramble`]) into the own layer of the back page that follows it.
+    /// Only for a duplex certificate of a municipality with a scramble key; the front is
+    /// painted at the source dpi (its base comes from the painter's cache).
+    pub fn scramble_backs(&self, doc: &mut Document, req: &Request<'_>) -> Result<()> {
+        let cat = self.catalog();
+        let m = cat.municipality(req.municipality)?;
+        let Some(master) = &m.scrambler else {
+            return Ok(());
+        };
+        let sec = crate::security::resolve(m, cat.layout(req.layout)?)?;
+        if !sec.duplex() {
+            return Ok(());
+        }
+        let serial = crate::signed::serial_number(req.serial)?;
+        for (p, pair) in doc.pages.chunks_mut(2).enumerate() {
+            if let [front, back] = pair {
+                let page = u8::try_from(p + 1).unwrap_or(u8::MAX);
+                let mask = crate::security::scramble::scramble_front(
+                    &self.painter,
+                    front,
+                    &sec,
+                    master,
+                    serial,
+                    page,
+                )?;
+                back.own.push(crate::display::Item::Mask(mask));
+            }
+        }
+        Ok(())
     }
 
     /// Encodes a composed document.

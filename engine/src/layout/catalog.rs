@@ -58,6 +58,7 @@ impl Catalog {
             let mut m = Municipality::parse(&name, &text)?;
             check_stem(&f, &m.id, &name)?;
             m.load_signer(&name, f.parent().unwrap_or(dir))?;
+            m.load_scrambler(&name, f.parent().unwrap_or(dir))?;
             c.municipalities.insert(m.id.clone(), m);
         }
         if c.layouts.is_empty() {
@@ -121,6 +122,13 @@ impl Catalog {
             }
         }
         Ok(ring)
+    }
+
+    /// The municipality whose 団体コード is `code` (the issuer a signed code names).
+    pub fn municipality_by_code(&self, code: u32) -> Option<&Municipality> {
+        self.municipalities
+            .values()
+            .find(|m| m.code_number() == code)
     }
 
     /// Every municipality, by id.

@@ -52,6 +52,21 @@ pub struct Signing {
     pub test_key: bool,
 }
 
+/// The municipality's scramble master secret (security-print.md §4): 32 bytes, base64.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ScrambleSecret {
+    /// Environment variable holding the key (base64 of 32 bytes); tried first.
+    #[serde(default)]
+    pub key_env: Option<String>,
+    /// File holding the key, relative to the profile; used when the variable is unset.
+    #[serde(default)]
+    pub key_file: Option<String>,
+    /// A test key shipped with a specimen profile: public knowledge.
+    #[serde(default)]
+    pub test_key: bool,
+}
+
 /// A municipality.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -89,6 +104,12 @@ pub struct Municipality {
     /// The private key, loaded at start-up (never logged, never printed).
     #[serde(skip)]
     pub signer: Option<crate::signed::PrivateKey>,
+    /// Where the scramble master secret comes from; none prints no scrambled image.
+    #[serde(default)]
+    pub scramble: Option<ScrambleSecret>,
+    /// The scramble master secret, loaded at start-up (never logged, never printed).
+    #[serde(skip)]
+    pub scrambler: Option<crate::security::scramble::ScrambleKey>,
     /// Security print (latent pattern, microtext, guilloche, back side). Default: all on.
     #[serde(default)]
     pub security: crate::security::SecurityPrint,
@@ -164,6 +185,36 @@ impl Municipality {
             ));
         }
         self.signer = Some(key);
+        Ok(())
+    }
+
+    /// Loads the scramble master secret named by the profile (`dir` is the profile's
+    /// directory): from the environment variable if it is set, else from the file. A profile
+    /// that names neither prints no scrambled image and cannot descramble.
+    pub fn load_scrambler(&mut self, file: &str, dir: &std::path::Path) -> Result<()> {
+        let Some(s) = &self.scramble else {
+            return Ok(());
+        };
+        let text = match (&s.key_env, &s.key_file) {
+            (Some(var), _) if std::env::var_os(var).is_some() => {
+                std::env::var(var).map_err(|_| {
+                    Error::config(file, "scramble.key_env", "the variable is not valid UTF-8")
+                })?
+            }
+            (_, Some(f)) => std::fs::read_to_string(dir.join(f)).map_err(|e| {
+                Error::config(file, "scramble.key_file", format!("cannot read: {e}"))
+            })?,
+            _ => return Ok(()),
+        };
+        let key =
+            crate::security::scramble::ScrambleKey::parse(&text, "scramble key").map_err(|_| {
+                Error::config(
+                    file,
+                    "scramble",
+                    "the key must be base64 of 32 bytes (e.g. `head -c32 /dev/urandom | base64`)",
+                )
+            })?;
+        self.scrambler = Some(key);
         Ok(())
     }
 

@@ -13,6 +13,7 @@ pub mod metrics;
 pub mod microtext;
 pub mod page;
 pub mod print;
+pub mod scramble;
 pub mod sim;
 
 pub use guilloche::{guilloche, guilloche_params, Guilloche, GuillocheParams};

@@ -82,6 +82,15 @@ fn geom(sec: &SecurityPrint, size: (f32, f32)) -> Result<Geom> {
     })
 }
 
+/// The area inside the security frame of a page of `size` (mm): the latent field, where a
+/// certificate's content lies; the page less 8 mm a side when the security print is off.
+pub fn inner_rect(sec: &SecurityPrint, size: (f32, f32)) -> Result<Rect> {
+    if !sec.enabled {
+        return Ok(inset(Rect::from_xywh(0.0, 0.0, size.0, size.1), 8.0));
+    }
+    Ok(geom(sec, size)?.inner)
+}
+
 /// Names an input error's field under the profile's `security` section.
 fn within(e: Error, section: &str) -> Error {
     match e {
