@@ -159,7 +159,9 @@ fn scramble(c: &mut Criterion, r: &Renderer, req: &Request<'_>) {
     g.bench_function("encode_per_sheet", |b| {
         b.iter(|| scramble_front(r.painter(), front, &sec, &key, 123, 1).unwrap())
     });
-    let mask = scramble_front(r.painter(), front, &sec, &key, 123, 1).unwrap();
+    let mask = scramble_front(r.painter(), front, &sec, &key, 123, 1)
+        .unwrap()
+        .to_mask();
     let mut paper = GrayF32::new(mask.px_w + 200, mask.px_h + 200, 600);
     paper.overlay(&GrayF32::from_mask(&mask), 100, 100);
     let scan = box_downsample(&paper, 300);

@@ -259,6 +259,127 @@ pub struct CmykImage {
     pub data: Arc<Vec<u8>>,
 }
 
+/// A grid of square modules at print resolution, each printed as the dot of its level (the
+/// scrambled image on the back of a sheet). Compact where a [`BitMask`] of the same pixels is
+/// not: the PDF writer emits one module-resolution image mask per level, filled with a tiling
+/// pattern that holds that level's dot; the raster painter paints [`ModuleField::to_mask`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ModuleField {
+    /// Left edge of the grid, mm (on the `dpi` pixel lattice).
+    pub x: f32,
+    /// Top edge, mm.
+    pub y: f32,
+    /// Resolution the dots are designed at.
+    pub dpi: u32,
+    /// Side of a module, pixels at `dpi`.
+    pub module_px: u32,
+    /// Modules across.
+    pub cols: u32,
+    /// Modules down.
+    pub rows: u32,
+    /// Level of each module, row-major, `cols * rows` values indexing `dots`.
+    pub levels: Arc<Vec<u8>>,
+    /// The dot of each level inside its module: (x, y, w, h) pixels; an empty one prints
+    /// nothing.
+    pub dots: Arc<Vec<[u32; 4]>>,
+    /// Ink.
+    pub ink: Ink,
+}
+
+impl ModuleField {
+    /// Physical extent, mm.
+    pub fn rect(&self) -> Rect {
+        let k = 25.4 / self.dpi.max(1) as f32;
+        let m = self.module_px as f32 * k;
+        Rect::from_xywh(self.x, self.y, self.cols as f32 * m, self.rows as f32 * m)
+    }
+
+    /// Whether the fields are consistent (levels fill the grid, every level has a dot that
+    /// lies inside the module); what the writers check before use.
+    pub fn check(&self) -> std::result::Result<(), String> {
+        if self.dpi == 0 || self.module_px == 0 || self.module_px > 32 {
+            return Err("a module field needs a dpi and a module of 1–32 px".into());
+        }
+        if self.levels.len() as u64 != u64::from(self.cols) * u64::from(self.rows) {
+            return Err("a module field needs one level per module".into());
+        }
+        let m = self.module_px;
+        if self.dots.iter().any(|d| d[0] + d[2] > m || d[1] + d[3] > m) {
+            return Err("a module field's dots must lie inside the module".into());
+        }
+        if self
+            .levels
+            .iter()
+            .any(|l| usize::from(*l) >= self.dots.len())
+        {
+            return Err("a module field's levels must index its dots".into());
+        }
+        Ok(())
+    }
+
+    /// The same pixels as a bit mask at `dpi` (empty when [`ModuleField::check`] fails).
+    pub fn to_mask(&self) -> BitMask {
+        let ok = self.check().is_ok();
+        let m = self.module_px;
+        let (px_w, px_h) = if ok {
+            (self.cols * m, self.rows * m)
+        } else {
+            (1, 1)
+        };
+        let stride = px_w.div_ceil(8);
+        let mut bits = vec![0u8; stride as usize * px_h as usize];
+        if ok {
+            // Each level's bit pattern on each pixel row of a module (MSB = left).
+            let pattern: Vec<Vec<u32>> = self
+                .dots
+                .iter()
+                .map(|d| {
+                    (0..m)
+                        .map(|yy| {
+                            if yy < d[1] || yy >= d[1] + d[3] {
+                                return 0;
+                            }
+                            (d[0]..d[0] + d[2]).fold(0u32, |a, xx| a | 1 << (m - 1 - xx))
+                        })
+                        .collect()
+                })
+                .collect();
+            for r in 0..self.rows as usize {
+                let levels = &self.levels[r * self.cols as usize..(r + 1) * self.cols as usize];
+                for yy in 0..m as usize {
+                    let start = (r * m as usize + yy) * stride as usize;
+                    let out = &mut bits[start..start + stride as usize];
+                    // Append m bits per module to an accumulator, flushing whole bytes.
+                    let (mut acc, mut n, mut at) = (0u64, 0u32, 0usize);
+                    for &v in levels {
+                        acc = (acc << m) | u64::from(pattern[usize::from(v)][yy]);
+                        n += m;
+                        while n >= 8 {
+                            n -= 8;
+                            out[at] = (acc >> n) as u8;
+                            at += 1;
+                        }
+                        acc &= (1 << n) - 1;
+                    }
+                    if n > 0 {
+                        out[at] = (acc << (8 - n)) as u8;
+                    }
+                }
+            }
+        }
+        BitMask {
+            x: self.x,
+            y: self.y,
+            dpi: self.dpi.max(1),
+            px_w,
+            px_h,
+            stride,
+            bits: Arc::new(bits),
+            ink: self.ink,
+        }
+    }
+}
+
 /// One thing on a page.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Item {
@@ -272,6 +393,8 @@ pub enum Item {
     Image(Image),
     /// A DeviceCMYK image.
     Cmyk(CmykImage),
+    /// A grid of level-coded modules.
+    Modules(ModuleField),
 }
 
 /// A list of items, painted in order.

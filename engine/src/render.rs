@@ -137,7 +137,7 @@ impl Renderer {
         for (p, pair) in doc.pages.chunks_mut(2).enumerate() {
             if let [front, back] = pair {
                 let page = u8::try_from(p + 1).unwrap_or(u8::MAX);
-                let mask = crate::security::scramble::scramble_front(
+                let field = crate::security::scramble::scramble_front(
                     &self.painter,
                     front,
                     &sec,
@@ -145,7 +145,7 @@ impl Renderer {
                     serial,
                     page,
                 )?;
-                back.own.push(crate::display::Item::Mask(mask));
+                back.own.push(crate::display::Item::Modules(field));
             }
         }
         Ok(())

@@ -54,8 +54,8 @@ use pdf_writer::{
 use subsetter::GlyphRemapper;
 
 use crate::display::{
-    BitMask, CmykImage, Document, FontId, Glyph, Image, Ink, Item, Layer, Page, Paint, PathCmd,
-    Shape,
+    BitMask, CmykImage, Document, FontId, Glyph, Image, Ink, Item, Layer, ModuleField, Page, Paint,
+    PathCmd, Shape,
 };
 use crate::error::{Error, Result};
 use crate::text::{FontDb, FontFace};
@@ -68,6 +68,12 @@ const BLACK_CMYK: [f32; 4] = [0.0, 0.0, 0.0, 1.0];
 
 /// Seal vermilion (朱肉).
 const VERMILION_CMYK: [f32; 4] = [0.0, 0.85, 0.8, 0.0];
+
+/// Modules drawn by one glyph of a module font (two bits a module: a byte a glyph).
+const MODULES_PER_GLYPH: usize = 4;
+
+/// How far a module font's dots are inset from their pixel edges, px.
+const DOT_INSET: f32 = 1.0 / 32.0;
 
 /// Deflate level for what is cached (compressed once).
 const BASE_LEVEL: u8 = 6;
@@ -239,6 +245,7 @@ impl PdfWriter {
             page_res.push((content_id, images, multiply));
         }
         let fonts = em.write_fonts(self.fonts, &mut pdf, &mut alloc)?;
+        let module_fonts = em.write_module_fonts(&mut pdf, &mut alloc);
         if let Some(id) = gs_id {
             multiply_gs(&mut pdf, id);
         }
@@ -259,7 +266,7 @@ impl PdfWriter {
             write_resources(
                 &mut res,
                 Some(page_forms[pi]),
-                &fonts,
+                (&fonts, &module_fonts),
                 images,
                 if *multiply { gs_id } else { None },
             );
@@ -325,6 +332,7 @@ impl PdfWriter {
         let mut alloc = Ref::new(2);
         let images = em.write_images(&mut chunk, &mut alloc)?;
         let fonts = em.write_fonts(self.fonts, &mut chunk, &mut alloc)?;
+        let module_fonts = em.write_module_fonts(&mut chunk, &mut alloc);
         let gs = if em.multiply {
             let id = alloc.bump();
             multiply_gs(&mut chunk, id);
@@ -345,7 +353,7 @@ impl PdfWriter {
             round_to(h * PT_PER_MM, 4),
         ]);
         let mut res = form.resources();
-        write_resources(&mut res, None, &fonts, &images, gs);
+        write_resources(&mut res, None, (&fonts, &module_fonts), &images, gs);
         res.finish();
         form.finish();
 
@@ -409,11 +417,11 @@ fn multiply_gs(chunk: &mut Chunk, id: Ref) {
         .blend_mode(pdf_writer::types::BlendMode::Multiply);
 }
 
-/// Fills a resource dictionary: `/B` (the base form), `/F<i>`, `/I<i>`, `/Gm`.
+/// Fills a resource dictionary: `/B` (the base form), `/F<i>`, `/M<i>`, `/I<i>`, `/Gm`.
 fn write_resources(
     res: &mut pdf_writer::writers::Resources<'_>,
     base: Option<Ref>,
-    fonts: &[Ref],
+    (fonts, module_fonts): (&[Ref], &[Ref]),
     images: &[Ref],
     gs: Option<Ref>,
 ) {
@@ -427,10 +435,13 @@ fn write_resources(
         }
         x.finish();
     }
-    if !fonts.is_empty() {
+    if !fonts.is_empty() || !module_fonts.is_empty() {
         let mut f = res.fonts();
         for (i, r) in fonts.iter().enumerate() {
             f.pair(Name(format!("F{i}").as_bytes()), *r);
+        }
+        for (i, r) in module_fonts.iter().enumerate() {
+            f.pair(Name(format!("M{i}").as_bytes()), *r);
         }
         f.finish();
     }
@@ -470,6 +481,8 @@ struct Emitter<'a> {
     line_width: Option<f32>,
     /// Deflate level for images and fonts.
     level: u8,
+    /// Module fonts used (resource `/M<i>`): module side and the dots of its levels.
+    module_fonts: Vec<(u32, Arc<Vec<[u32; 4]>>)>,
 }
 
 impl<'a> Emitter<'a> {
@@ -491,6 +504,7 @@ impl<'a> Emitter<'a> {
                 Item::Mask(m) => self.mask(m).map_err(|m| bad(field(i), m))?,
                 Item::Image(im) => self.image(im).map_err(|m| bad(field(i), m))?,
                 Item::Cmyk(im) => self.cmyk(im).map_err(|m| bad(field(i), m))?,
+                Item::Modules(f) => self.modules(f).map_err(|m| bad(field(i), m))?,
             }
         }
         Ok(())
@@ -709,6 +723,135 @@ impl<'a> Emitter<'a> {
         self.set_ink(m.ink);
         self.place(r.x, r.y, r.w, r.h, PendingImage::Mask(m));
         Ok(())
+    }
+
+    /// A module field as text in a Type 3 "module font" whose 256 glyphs are every run of
+    /// four modules ([`MODULES_PER_GLYPH`]): one byte per four modules, a row of modules a
+    /// string. About a quarter of the bytes of the 600-dpi bit mask of the same pixels (random
+    /// dots do not compress), and printed the same by every PDF interpreter (a tiling
+    /// pattern under an image mask, the other compact form, is not: poppler paints it solid).
+    fn modules(&mut self, f: &ModuleField) -> std::result::Result<(), String> {
+        f.check()?;
+        check(&[f.x, f.y])?;
+        if f.dots.len() > 4 {
+            return Err("a module field for PDF has at most 4 levels".into());
+        }
+        let i = match self
+            .module_fonts
+            .iter()
+            .position(|(m, d)| *m == f.module_px && **d == *f.dots)
+        {
+            Some(i) => i,
+            None => {
+                self.module_fonts.push((f.module_px, Arc::clone(&f.dots)));
+                self.module_fonts.len() - 1
+            }
+        };
+        self.set_ink(f.ink);
+        self.end_text();
+        self.font = None;
+        let o = &mut self.out;
+        // Text space: one unit is one design pixel, y down like the page's millimetres.
+        o.extend_from_slice(b"BT /M");
+        int(o, i as u64);
+        o.extend_from_slice(b" 1 Tf ");
+        // Nine decimals: the advance of a row's last glyph drifts by under 1/1000 px.
+        let k = 25.4 / f.dpi as f32;
+        num(o, k, 9);
+        o.extend_from_slice(b" 0 0 ");
+        num(o, k, 9);
+        o.push(b' ');
+        num(o, f.x, 5);
+        o.push(b' ');
+        num(o, f.y, 5);
+        o.extend_from_slice(b" Tm\n");
+        let cols = f.cols as usize;
+        for (r, row) in f.levels.chunks(cols.max(1)).enumerate() {
+            if r > 0 {
+                o.extend_from_slice(b"0 ");
+                int(o, u64::from(f.module_px));
+                o.extend_from_slice(b" Td\n");
+            }
+            o.push(b'(');
+            for group in row.chunks(MODULES_PER_GLYPH) {
+                let mut code = 0u8;
+                for j in 0..MODULES_PER_GLYPH {
+                    code = (code << 2) | (group.get(j).copied().unwrap_or(0) & 3);
+                }
+                if matches!(code, b'(' | b')' | b'\\' | b'\r' | b'\n') {
+                    o.push(b'\\');
+                    o.extend_from_slice(format!("{code:03o}").as_bytes());
+                } else {
+                    o.push(code);
+                }
+            }
+            o.extend_from_slice(b") Tj\n");
+        }
+        o.extend_from_slice(b"ET\n");
+        Ok(())
+    }
+
+    /// Writes the module fonts used so far; returns their ids in resource order.
+    fn write_module_fonts(&mut self, chunk: &mut Chunk, alloc: &mut Ref) -> Vec<Ref> {
+        let mut ids = Vec::with_capacity(self.module_fonts.len());
+        for (m, dots) in std::mem::take(&mut self.module_fonts) {
+            let font = alloc.bump();
+            let procs: Vec<Ref> = (0..256).map(|_| alloc.bump()).collect();
+            let w = (m as usize * MODULES_PER_GLYPH) as f32;
+            for (code, id) in procs.iter().enumerate() {
+                let mut c = Vec::with_capacity(96);
+                // d1: an uncoloured glyph (the text's fill colour, the field's ink).
+                num(&mut c, w, 0);
+                c.extend_from_slice(b" 0 0 0 ");
+                num(&mut c, w, 0);
+                c.push(b' ');
+                int(&mut c, u64::from(m));
+                c.extend_from_slice(b" d1");
+                let mut any = false;
+                for j in 0..MODULES_PER_GLYPH {
+                    let level = (code >> (2 * (MODULES_PER_GLYPH - 1 - j))) & 3;
+                    let Some(d) = dots.get(level) else { continue };
+                    if d[2] == 0 || d[3] == 0 {
+                        continue;
+                    }
+                    any = true;
+                    // Inset by 1/32 px: interpreters that paint every pixel a shape touches
+                    // and those that sample pixel centres then paint the same pixels.
+                    let x = (j as u32 * m + d[0]) as f32 + DOT_INSET;
+                    let y = d[1] as f32 + DOT_INSET;
+                    let (dw, dh) = (d[2] as f32 - 2.0 * DOT_INSET, d[3] as f32 - 2.0 * DOT_INSET);
+                    for (n, v) in [x, y, dw, dh].iter().enumerate() {
+                        c.push(if n == 0 { b'\n' } else { b' ' });
+                        num(&mut c, *v, 5);
+                    }
+                    c.extend_from_slice(b" re");
+                }
+                if any {
+                    c.extend_from_slice(b" f");
+                }
+                chunk.stream(*id, &c);
+            }
+            let names: Vec<String> = (0..256).map(|c| format!("m{c}")).collect();
+            let mut t3 = chunk.type3_font(font);
+            t3.bbox(PdfRect::new(0.0, 0.0, w, m as f32))
+                .matrix([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
+                .first_char(0)
+                .last_char(255)
+                .widths(std::iter::repeat_n(w, 256));
+            t3.encoding_custom()
+                .differences()
+                .consecutive(0, names.iter().map(|n| Name(n.as_bytes())));
+            {
+                let mut cp = t3.char_procs();
+                for (n, id) in names.iter().zip(&procs) {
+                    cp.pair(Name(n.as_bytes()), *id);
+                }
+            }
+            t3.resources().finish();
+            t3.finish();
+            ids.push(font);
+        }
+        ids
     }
 
     fn image(&mut self, im: &'a Image) -> std::result::Result<(), String> {
@@ -1403,6 +1546,121 @@ mod tests {
         assert!(find(&a, b"/BM /Multiply").is_some() || find(&a, b"/BM/Multiply").is_some());
         assert!(find(&a, b"/Identity-H").is_some());
         assert!(find(&a, b"/CIDFontType2").is_some());
+    }
+
+    /// Every deflated stream of a PDF, inflated.
+    fn inflated_streams(pdf: &[u8]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while let Some(i) = find(&pdf[at..], b"stream\n") {
+            let start = at + i + 7;
+            let Some(len) = find(&pdf[start..], b"\nendstream") else {
+                break;
+            };
+            if let Ok(d) = miniz_oxide::inflate::decompress_to_vec_zlib(&pdf[start..start + len]) {
+                out.push(d);
+            }
+            at = start + len + b"\nendstream".len();
+        }
+        out
+    }
+
+    /// The bytes of the literal strings shown with `Tj` in a content stream, escapes undone.
+    fn shown_strings(content: &[u8]) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < content.len() {
+            if content[i] != b'(' {
+                i += 1;
+                continue;
+            }
+            let mut s = Vec::new();
+            i += 1;
+            while i < content.len() && content[i] != b')' {
+                if content[i] == b'\\' {
+                    let oct = std::str::from_utf8(&content[i + 1..i + 4]).unwrap();
+                    s.push(u8::from_str_radix(oct, 8).unwrap());
+                    i += 4;
+                } else {
+                    s.push(content[i]);
+                    i += 1;
+                }
+            }
+            out.push(s);
+            i += 1;
+        }
+        out
+    }
+
+    #[test]
+    fn module_fields_are_text_in_a_type3_font_that_decodes_to_the_levels() {
+        // 13 columns (not a multiple of four), every byte that needs escaping in a string:
+        // ( ) \ CR LF are 0x28 0x29 0x5C 0x0D 0x0A, i.e. these runs of four levels.
+        let special: [[u8; 4]; 5] = [
+            [0, 2, 2, 0],
+            [0, 2, 2, 1],
+            [1, 1, 3, 0],
+            [0, 0, 3, 1],
+            [0, 0, 2, 2],
+        ];
+        let (cols, rows) = (13u32, 9u32);
+        let mut levels: Vec<u8> = (0..cols * rows)
+            .map(|i| ((i * 7 + i / 5) % 4) as u8)
+            .collect();
+        for (r, run) in special.iter().enumerate() {
+            levels[r * cols as usize..r * cols as usize + 4].copy_from_slice(run);
+        }
+        let field = ModuleField {
+            x: 20.0,
+            y: 30.0,
+            dpi: 600,
+            module_px: 6,
+            cols,
+            rows,
+            levels: Arc::new(levels.clone()),
+            dots: Arc::new(vec![[0, 0, 0, 0], [1, 2, 4, 3], [1, 1, 5, 5], [0, 0, 6, 6]]),
+            ink: Ink::Black,
+        };
+        let mut p = page(7, "見本　一郎");
+        p.own.push(Item::Modules(field.clone()));
+        let pdf = PdfWriter::new(db())
+            .write(&doc(vec![p]), &PdfOptions::default())
+            .unwrap();
+        assert!(find(&pdf, b"/Type3").is_some());
+        let content = inflated_streams(&pdf)
+            .into_iter()
+            .find(|c| find(c, b"/M0 1 Tf").is_some())
+            .expect("a content stream shows the module font");
+        let rows_shown: Vec<Vec<u8>> =
+            shown_strings(&content[find(&content, b"/M0 1 Tf").unwrap()..])
+                .into_iter()
+                .take(rows as usize)
+                .collect();
+        assert_eq!(rows_shown.len(), rows as usize);
+        let mut decoded = Vec::new();
+        for row in &rows_shown {
+            assert_eq!(row.len(), (cols as usize).div_ceil(4));
+            let mut l: Vec<u8> = row
+                .iter()
+                .flat_map(|b| (0..4).map(move |j| (b >> (6 - 2 * j)) & 3))
+                .collect();
+            // The padding of the last glyph prints nothing (level 0).
+            assert!(l[cols as usize..].iter().all(|v| *v == 0));
+            l.truncate(cols as usize);
+            decoded.extend(l);
+        }
+        assert_eq!(decoded, levels);
+        // Level 3 is a full module: its glyph run fills the width of four modules.
+        assert!(find(&pdf, b"0.03125 0.03125 5.9375 5.9375 re").is_some());
+        // Bad fields are refused with the item named.
+        let mut bad = field;
+        bad.levels = Arc::new(vec![0; 3]);
+        let mut p = page(8, "見本　一郎");
+        p.own.push(Item::Modules(bad));
+        let e = PdfWriter::new(db())
+            .write(&doc(vec![p]), &PdfOptions::default())
+            .unwrap_err();
+        assert!(e.to_string().contains("one level per module"), "{e}");
     }
 
     #[test]

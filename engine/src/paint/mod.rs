@@ -136,6 +136,7 @@ impl Painter {
                 Item::Mask(m) => raster::paint_bitmask(planes, m),
                 Item::Image(i) => raster::paint_image(planes, i),
                 Item::Cmyk(i) => raster::paint_cmyk(planes, i),
+                Item::Modules(f) => raster::paint_bitmask(planes, &f.to_mask()),
             }
         }
     }

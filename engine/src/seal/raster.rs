@@ -38,6 +38,7 @@ pub(crate) fn items_bounds(items: &[Item]) -> Option<Rect> {
             }
             Item::Image(i) => i.rect,
             Item::Cmyk(i) => i.rect,
+            Item::Modules(f) => f.rect(),
             Item::Mask(m) => m.rect(),
             Item::Glyph(_) => continue,
         };
@@ -87,7 +88,7 @@ pub(crate) fn rasterise(items: &[Item], w: u32, h: u32, to_px: Transform) -> Opt
                 }
             }
             Item::Image(img) => blit_image(&mut mask, img, to_px),
-            Item::Glyph(_) | Item::Mask(_) | Item::Cmyk(_) => {}
+            Item::Glyph(_) | Item::Mask(_) | Item::Cmyk(_) | Item::Modules(_) => {}
         }
     }
     Some(Coverage {

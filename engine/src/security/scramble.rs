@@ -52,7 +52,7 @@ use sha2::Sha256;
 use super::print::SecurityPrint;
 use super::sim::GrayF32;
 use super::DESIGN_DPI;
-use crate::display::{BitMask, Ink, Page};
+use crate::display::{BitMask, Ink, ModuleField, Page};
 use crate::error::{Error, Result};
 use crate::geom::Rect;
 use crate::paint::{Painter, Planes};
@@ -463,68 +463,31 @@ pub fn encode(img: &LevelImage, grid: &Grid, key: &[u8; 32]) -> Result<Vec<u8>> 
     Ok(out)
 }
 
-/// The 600-dpi dot field of module levels (as [`encode`] returns them), top-left at
-/// (`x`, `y`) mm, in black.
-pub fn module_mask(levels: &[u8], grid: &Grid, x: f32, y: f32) -> BitMask {
-    let px_w = grid.cols * MODULE_PX;
-    let px_h = grid.rows * MODULE_PX;
-    let stride = px_w.div_ceil(8);
-    let mut bits = vec![0u8; (stride * px_h) as usize];
-    // The 6-bit pattern of each level on each pixel row of a module (MSB first).
-    let mut pattern = [[0u32; MODULE_PX as usize]; 4];
-    for (l, &(dx, dy, dw, dh)) in DOTS.iter().enumerate() {
-        for yy in dy..dy + dh {
-            for xx in dx..dx + dw {
-                pattern[l][yy as usize] |= 1 << (MODULE_PX - 1 - xx);
-            }
-        }
-    }
-    for r in 0..grid.rows {
-        let row_levels = levels
-            .get((r * grid.cols) as usize..((r + 1) * grid.cols) as usize)
-            .unwrap_or(&[]);
-        for yy in 0..MODULE_PX {
-            let start = ((r * MODULE_PX + yy) * stride) as usize;
-            let Some(out) = bits.get_mut(start..start + stride as usize) else {
-                continue;
-            };
-            // Append 6 bits per module to an accumulator, flushing whole bytes.
-            let (mut acc, mut n, mut at) = (0u32, 0u32, 0usize);
-            for &v in row_levels {
-                acc = (acc << MODULE_PX) | pattern[usize::from(v.min(3))][yy as usize];
-                n += MODULE_PX;
-                while n >= 8 {
-                    n -= 8;
-                    if let Some(b) = out.get_mut(at) {
-                        *b = (acc >> n) as u8;
-                    }
-                    at += 1;
-                }
-                acc &= (1 << n) - 1;
-            }
-            if n > 0 {
-                if let Some(b) = out.get_mut(at) {
-                    *b = (acc << (8 - n)) as u8;
-                }
-            }
-        }
-    }
-    BitMask {
+/// The module field of module levels (as [`encode`] returns them), top-left at (`x`, `y`)
+/// mm, in black: each module 6 px at 600 dpi, its dot from [`DOTS`].
+pub fn module_field(levels: &[u8], grid: &Grid, x: f32, y: f32) -> ModuleField {
+    ModuleField {
         x,
         y,
         dpi: DESIGN_DPI,
-        px_w,
-        px_h,
-        stride,
-        bits: Arc::new(bits),
+        module_px: MODULE_PX,
+        cols: grid.cols,
+        rows: grid.rows,
+        levels: Arc::new(levels.iter().map(|v| (*v).min(3)).collect()),
+        dots: Arc::new(DOTS.iter().map(|d| [d.0, d.1, d.2, d.3]).collect()),
         ink: Ink::Black,
     }
+}
+
+/// The 600-dpi dot field of module levels, as [`module_field`] prints them.
+pub fn module_mask(levels: &[u8], grid: &Grid, x: f32, y: f32) -> BitMask {
+    module_field(levels, grid, x, y).to_mask()
 }
 
 /// The scrambled image of a front page for its back: the front painted at the source dpi
 /// ([`source_dpi`] for the grid of `security.back.scramble_mm` and the crop
 /// [`content_rect`]), reduced, scrambled under the document key of (`serial`, `page`) and
-/// returned as the dot field centred in the reserved area.
+/// returned as the module field centred in the reserved area.
 pub fn scramble_front(
     painter: &Painter,
     front: &Page,
@@ -532,7 +495,7 @@ pub fn scramble_front(
     master: &ScrambleKey,
     serial: u64,
     page: u8,
-) -> Result<BitMask> {
+) -> Result<ModuleField> {
     let b = sec.back.scramble_mm;
     let area = Rect::from_xywh(b[0], b[1], b[2], b[3]);
     let grid = Grid::fit(area)?;
@@ -549,7 +512,7 @@ pub fn scramble_front(
     let key = master.document_key(serial, page)?;
     let levels = encode(&img, &grid, &key)?;
     let (x, y) = grid.origin_in(area);
-    Ok(module_mask(&levels, &grid, x, y))
+    Ok(module_field(&levels, &grid, x, y))
 }
 
 /// The part of a front page the scrambled image shows: inside the security frame (the latent

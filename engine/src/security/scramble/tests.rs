@@ -239,24 +239,24 @@ fn renderer_puts_the_scramble_on_each_back() {
     let b = sec.back.scramble_mm;
     let r = Rect::from_xywh(b[0], b[1], b[2], b[3]);
     for (p, pair) in doc.pages.chunks(2).enumerate() {
-        let masks: Vec<&BitMask> = pair[1]
+        let masks: Vec<BitMask> = pair[1]
             .own
             .items
             .iter()
             .filter_map(|i| match i {
-                Item::Mask(m) if m.dpi == 600 && m.rect().w > 100.0 => Some(m),
+                Item::Modules(f) if f.dpi == 600 && f.rect().w > 100.0 => Some(f.to_mask()),
                 _ => None,
             })
             .collect();
         assert_eq!(masks.len(), 1, "page {p}");
-        let m = masks[0];
+        let m = &masks[0];
         assert!(r.contains(&m.rect(), 0.01), "{:?} in {r:?}", m.rect());
         // No scramble on the front.
         assert!(!pair[0]
             .own
             .items
             .iter()
-            .any(|i| matches!(i, Item::Mask(m) if m.rect().w > 100.0)));
+            .any(|i| matches!(i, Item::Modules(_))));
     }
 }
 
@@ -449,7 +449,11 @@ fn timings() {
     let n = 5;
     let mut mask = None;
     for _ in 0..n {
-        mask = Some(scramble_front(r.painter(), &doc.pages[0], &sec, &key, 1, 1).unwrap());
+        mask = Some(
+            scramble_front(r.painter(), &doc.pages[0], &sec, &key, 1, 1)
+                .unwrap()
+                .to_mask(),
+        );
     }
     eprintln!(
         "encode per sheet: {:.1} ms",
