@@ -318,6 +318,8 @@ impl ModuleField {
     }
 
     /// The same pixels as a bit mask at `dpi` (empty when [`ModuleField::check`] fails).
+    // `yy` is both a pixel row of the output and the row of each level's pattern.
+    #[allow(clippy::needless_range_loop)]
     pub fn to_mask(&self) -> BitMask {
         let ok = self.check().is_ok();
         let m = self.module_px;
