@@ -310,7 +310,9 @@ impl ModuleField {
         if self
             .levels
             .iter()
-            .any(|l| usize::from(*l) >= self.dots.len())
+            .copied()
+            .max()
+            .is_some_and(|l| usize::from(l) >= self.dots.len())
         {
             return Err("a module field's levels must index its dots".into());
         }

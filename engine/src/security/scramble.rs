@@ -7,10 +7,11 @@
 //! is the municipality's 32-byte scramble secret, the serial is the number the signed code
 //! carries. The page byte (an addition to the design) keeps the pages of one multi-page
 //! certificate from sharing a permutation (a forger knowing page 1 would otherwise unscramble
-//! page 2's key stream). `ChaCha20(k)` then draws, in this order: the Fisher–Yates swaps over
-//! all `N` data modules (index `j ∈ [0, i]` from 32-bit halves of raw `u64` draws, Lemire's
-//! exact multiply-and-reject), one inversion bit per module (`v → 3 − v`), and 2 bits per
-//! padding module.
+//! page 2's key stream). `ChaCha20(k)` then draws, in this order: one inversion bit per data
+//! module (`v → 3 − v`), 2 bits per padding module, and the Fisher–Yates swaps over all `N`
+//! data modules (for `i` from `N − 1` down to 1, `j ∈ [0, i]` from 32-bit halves of raw `u64`
+//! draws, Lemire's exact multiply-and-reject), applied in place to the source levels followed
+//! by the padding, each already inverted or not.
 //!
 //! **Source.** The front page (base and own layer) painted by the [`Painter`] at `f` dpi,
 //! cropped to the inside of the security frame (the latent field, [`content_rect`]), darkness
@@ -42,7 +43,7 @@
 //! blur's inter-module leak before the next decision (three rounds). The permutation is
 //! regenerated from the serial and the master and inverted.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use hmac::{Hmac, Mac};
 use rand_chacha::ChaCha20Rng;
@@ -146,16 +147,26 @@ impl LevelImage {
             ((f64::from(area.h) * k).floor().max(0.0) as u32).min(planes.height.saturating_sub(y0));
         let black = planes.plane(Ink::Black);
         let red = planes.plane(Ink::Red);
-        // Level per (black, red) coverage pair would be a 64 K table; a per-value table of the
-        // black darkness and a cheap red term suffice.
+        // The level of every (black, red) coverage pair, computed once: 64 K entries.
+        static LEVELS: OnceLock<Vec<u8>> = OnceLock::new();
+        let table = LEVELS.get_or_init(|| {
+            (0..=u16::MAX)
+                .map(|i| {
+                    let kb = f32::from((i >> 8) as u8) / 255.0;
+                    let kr = f32::from(i as u8) / 255.0;
+                    level_of(1.0 - (1.0 - kb) * (1.0 - 0.45 * kr))
+                })
+                .collect()
+        });
         let mut levels = Vec::with_capacity(w as usize * h as usize);
         for y in y0..y0 + h {
             let row = (y * planes.width) as usize;
-            for x in x0..x0 + w {
-                let i = row + x as usize;
-                let kb = f32::from(black.get(i).copied().unwrap_or(0)) / 255.0;
-                let kr = f32::from(red.get(i).copied().unwrap_or(0)) / 255.0;
-                levels.push(level_of(1.0 - (1.0 - kb) * (1.0 - 0.45 * kr)));
+            let (a, b) = (row + x0 as usize, row + (x0 + w) as usize);
+            let kb = black.get(a..b).unwrap_or(&[]);
+            let kr = red.get(a..b).unwrap_or(&[]);
+            for (j, k) in kb.iter().enumerate() {
+                let r = kr.get(j).copied().unwrap_or(0);
+                levels.push(table[(usize::from(*k) << 8) | usize::from(r)]);
             }
         }
         LevelImage {
@@ -306,15 +317,37 @@ impl Grid {
 
     /// Number of data modules.
     pub fn data_modules(&self) -> usize {
-        let mut n = 0;
-        for r in 0..self.rows {
-            for c in 0..self.cols {
-                if self.cell(c, r) == Cell::Data {
-                    n += 1;
-                }
-            }
+        self.layout().1
+    }
+
+    /// Every module's cell, row-major, and the number of data modules; computed once per grid
+    /// size (a certificate's backs share one) and shared.
+    fn layout(&self) -> (Arc<Vec<Cell>>, usize) {
+        type Layouts = Mutex<Vec<((u32, u32), Arc<Vec<Cell>>, usize)>>;
+        static LAYOUTS: OnceLock<Layouts> = OnceLock::new();
+        let cache = LAYOUTS.get_or_init(|| Mutex::new(Vec::new()));
+        let key = (self.cols, self.rows);
+        if let Some((_, l, n)) = cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .find(|(k, _, _)| *k == key)
+        {
+            return (Arc::clone(l), *n);
         }
-        n
+        let cells: Vec<Cell> = (0..self.rows)
+            .flat_map(|r| (0..self.cols).map(move |c| (c, r)))
+            .map(|(c, r)| self.cell(c, r))
+            .collect();
+        let n = cells.iter().filter(|c| **c == Cell::Data).count();
+        let cells = Arc::new(cells);
+        let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+        // A handful of area sizes in any deployment; keep the cache bounded all the same.
+        if cache.len() >= 16 {
+            cache.remove(0);
+        }
+        cache.push((key, Arc::clone(&cells), n));
+        (cells, n)
     }
 
     /// Size on paper, mm.
@@ -383,29 +416,34 @@ impl Draw {
     }
 }
 
-/// The keyed permutation, inversion bits and padding of `n` data modules, `p` of them source
-/// pixels: `perm[s]` is the data module of source `s`.
+/// The key stream of `n` data modules, `p` of them source pixels: the inversion bits and the
+/// padding, then (left in the stream) the Fisher–Yates swaps.
 struct Keyed {
-    perm: Vec<u32>,
     invert: Vec<u64>,
     pad: Vec<u64>,
+    draw: Draw,
 }
 
 fn keyed(key: &[u8; 32], n: usize, p: usize) -> Keyed {
-    let mut d = Draw {
-        rng: ChaCha20Rng::from_seed(*key),
-        spare: None,
-    };
-    let mut perm: Vec<u32> = (0..n as u32).collect();
-    for i in (1..n).rev() {
-        let j = d.below(i as u32 + 1) as usize;
-        perm.swap(i, j);
-    }
-    let invert = (0..n.div_ceil(64)).map(|_| d.rng.next_u64()).collect();
+    let mut rng = ChaCha20Rng::from_seed(*key);
+    let invert = (0..n.div_ceil(64)).map(|_| rng.next_u64()).collect();
     let pad = (0..(n - p.min(n)).div_ceil(32))
-        .map(|_| d.rng.next_u64())
+        .map(|_| rng.next_u64())
         .collect();
-    Keyed { perm, invert, pad }
+    Keyed {
+        invert,
+        pad,
+        draw: Draw { rng, spare: None },
+    }
+}
+
+impl Keyed {
+    /// The swaps, in the order they are drawn: `(i, j)` for `i` from `n − 1` down to 1.
+    fn swaps(&mut self, n: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
+        (1..n)
+            .rev()
+            .map(|i| (i, self.draw.below(i as u32 + 1) as usize))
+    }
 }
 
 fn bit(words: &[u64], i: usize) -> bool {
@@ -431,35 +469,43 @@ pub fn encode(img: &LevelImage, grid: &Grid, key: &[u8; 32]) -> Result<Vec<u8>> 
             ),
         ));
     }
-    let k = keyed(key, n, p);
-    let mut data = vec![0u8; n];
-    for (s, &dst) in k.perm.iter().enumerate() {
-        let v = if s < p {
-            img.levels[s].min(3)
-        } else {
-            let i = s - p;
-            ((k.pad[i / 32] >> ((i % 32) * 2)) & 3) as u8
-        };
-        data[dst as usize] = if bit(&k.invert, s) { 3 - v } else { v };
+    let mut k = keyed(key, n, p);
+    let mut data: Vec<u8> = (0..n)
+        .map(|s| {
+            let v = if s < p {
+                img.levels[s].min(3)
+            } else {
+                let i = s - p;
+                ((k.pad[i / 32] >> ((i % 32) * 2)) & 3) as u8
+            };
+            if bit(&k.invert, s) {
+                3 - v
+            } else {
+                v
+            }
+        })
+        .collect();
+    // Shuffled in place: a byte per module stays in cache where a u32 permutation does not.
+    for (i, j) in k.swaps(n) {
+        data.swap(i, j);
     }
     let hw = header_word(img);
-    let mut out = Vec::with_capacity((grid.cols * grid.rows) as usize);
+    let (cells, _) = grid.layout();
     let mut next = data.into_iter();
-    for r in 0..grid.rows {
-        for c in 0..grid.cols {
-            out.push(match grid.cell(c, r) {
-                Cell::Fixed(v) => v,
-                Cell::Header(i) => {
-                    if (hw >> (HEADER_BITS - 1 - i % HEADER_BITS)) & 1 == 1 {
-                        3
-                    } else {
-                        0
-                    }
+    let out = cells
+        .iter()
+        .map(|cell| match *cell {
+            Cell::Fixed(v) => v,
+            Cell::Header(i) => {
+                if (hw >> (HEADER_BITS - 1 - i % HEADER_BITS)) & 1 == 1 {
+                    3
+                } else {
+                    0
                 }
-                Cell::Data => next.next().unwrap_or(0),
-            });
-        }
-    }
+            }
+            Cell::Data => next.next().unwrap_or(0),
+        })
+        .collect();
     Ok(out)
 }
 
@@ -1140,18 +1186,22 @@ pub fn unscramble(scan: &GridScan, key: &[u8; 32]) -> Result<LevelImage> {
             "a readable header in the scrambled image (source size does not fit the grid)",
         ));
     }
-    let mut data = Vec::with_capacity(n);
-    for r in 0..grid.rows {
-        for c in 0..grid.cols {
-            if grid.cell(c, r) == Cell::Data {
-                data.push(scan.levels[(r * grid.cols + c) as usize]);
-            }
-        }
+    let (cells, _) = grid.layout();
+    let data: Vec<u8> = cells
+        .iter()
+        .zip(&scan.levels)
+        .filter(|(c, _)| **c == Cell::Data)
+        .map(|(_, v)| *v)
+        .collect();
+    let mut k = keyed(key, n, p);
+    let swaps: Vec<(u32, u32)> = k.swaps(n).map(|(i, j)| (i as u32, j as u32)).collect();
+    let mut data = data;
+    for &(i, j) in swaps.iter().rev() {
+        data.swap(i as usize, j as usize);
     }
-    let k = keyed(key, n, p);
     let levels = (0..p)
         .map(|s| {
-            let v = data[k.perm[s] as usize];
+            let v = data[s];
             if bit(&k.invert, s) {
                 3 - v
             } else {
