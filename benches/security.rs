@@ -38,6 +38,13 @@ fn plain_layouts() -> PathBuf {
         &dst.join("municipalities"),
         "[security]\nenabled = false\n",
     );
+    // The profiles name their (test) signing and scramble keys by relative path.
+    let keys = dst.join("municipalities/keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    for e in std::fs::read_dir(src.join("municipalities/keys")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, keys.join(p.file_name().unwrap())).unwrap();
+    }
     dst
 }
 
