@@ -25,6 +25,55 @@ struct Args {
     /// Data directory (the ledger). Default: the configuration's, else $SHOMEI_DATA, else ./shomei-data.
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    /// Do not build the static pages of every layout and municipality in the background at
+    /// start-up (without it, the first request of each pair waits about a second for them).
+    #[arg(long)]
+    no_warm_up: bool,
+}
+
+/// Builds the cached static pages (display lists and PDF forms) of every layout for every
+/// municipality, one fictitious sample each, on a background thread: the first kiosk request
+/// of the day then takes milliseconds, not the second a cold base costs. Nothing is issued,
+/// logged per certificate or kept but the caches.
+fn warm_up(renderer: std::sync::Arc<shomei_engine::render::Renderer>) {
+    use shomei_engine::layout::Request;
+    use shomei_engine::render::OutputOptions;
+    let spawned = std::thread::Builder::new()
+        .name("warm-up".into())
+        .spawn(move || {
+            let start = std::time::Instant::now();
+            let today = shomei_server::clock::jst_date(shomei_server::clock::unix_seconds(
+                std::time::SystemTime::now(),
+            ));
+            let catalog = renderer.catalog();
+            let (mut ok, mut failed) = (0u32, 0u32);
+            for m in catalog.municipalities() {
+                for t in catalog.layouts() {
+                    let data = shomei_engine::sample::sample(t, 1, today);
+                    let req = Request {
+                        layout: &t.id,
+                        municipality: &m.id,
+                        data: &data,
+                        items: None,
+                        serial: "0",
+                        issued_on: today,
+                    };
+                    match renderer.render(&req, &OutputOptions::default()) {
+                        Ok(_) => ok += 1,
+                        Err(_) => failed += 1,
+                    }
+                }
+            }
+            tracing::info!(
+                pairs = ok,
+                failed,
+                ms = start.elapsed().as_millis() as u64,
+                "warm-up: static pages cached"
+            );
+        });
+    if let Err(e) = spawned {
+        tracing::warn!(error = %e, "warm-up thread not started");
+    }
 }
 
 fn main() -> ExitCode {
@@ -99,6 +148,9 @@ fn main() -> ExitCode {
         }
     };
     let data = shomei_server::state::data_dir(&config);
+    if !args.no_warm_up {
+        warm_up(std::sync::Arc::clone(state.pool.renderer()));
+    }
     let result = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&listen).await?;
         tracing::info!(
