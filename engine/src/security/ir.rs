@@ -29,6 +29,7 @@ use std::sync::{Arc, OnceLock};
 
 use rand_core::RngCore;
 
+use super::latent::OutlineToPath;
 use super::{keyed_rng, unit_f64, SecurityPrint};
 use crate::display::CmykImage;
 use crate::error::{code_points, Error, Result};
@@ -374,44 +375,6 @@ fn tone(p: &Params, u: f64, v: f64, s: f64) -> f64 {
     t.clamp(0.0, MAX_TONE)
 }
 
-struct Outline<'a> {
-    pb: &'a mut tiny_skia::PathBuilder,
-    s: f32,
-    x0: f32,
-    y0: f32,
-}
-
-impl Outline<'_> {
-    fn p(&self, x: f32, y: f32) -> (f32, f32) {
-        (self.x0 + x * self.s, self.y0 - y * self.s)
-    }
-}
-
-impl ttf_parser::OutlineBuilder for Outline<'_> {
-    fn move_to(&mut self, x: f32, y: f32) {
-        let (a, b) = self.p(x, y);
-        self.pb.move_to(a, b);
-    }
-    fn line_to(&mut self, x: f32, y: f32) {
-        let (a, b) = self.p(x, y);
-        self.pb.line_to(a, b);
-    }
-    fn quad_to(&mut self, x1: f32, y1: f32, x: f32, y: f32) {
-        let (a, b) = self.p(x1, y1);
-        let (c, d) = self.p(x, y);
-        self.pb.quad_to(a, b, c, d);
-    }
-    fn curve_to(&mut self, x1: f32, y1: f32, x2: f32, y2: f32, x: f32, y: f32) {
-        let (a, b) = self.p(x1, y1);
-        let (c, d) = self.p(x2, y2);
-        let (e, f) = self.p(x, y);
-        self.pb.cubic_to(a, b, c, d, e, f);
-    }
-    fn close(&mut self) {
-        self.pb.close();
-    }
-}
-
 /// The latent mask: `word` in BIZ UDゴシック Bold, its ink box centred in a `w`×`h` px image,
 /// `em_px` per em. True = inside.
 fn word_mask(word: &str, w: u32, h: u32, em_px: f32) -> Result<Vec<bool>> {
@@ -471,11 +434,11 @@ fn word_mask(word: &str, w: u32, h: u32, em_px: f32) -> Result<Vec<bool>> {
     let oy = h as f32 / 2.0 + (y0 + y1) / 2.0 * em;
     let mut pb = tiny_skia::PathBuilder::new();
     for (fid, gid, pen, upem) in placed {
-        let mut b = Outline {
+        let mut b = OutlineToPath {
             pb: &mut pb,
             s: em / upem,
             x0: ox + pen * em,
-            y0: oy,
+            base: oy,
         };
         db.get(fid).face().outline_glyph(gid, &mut b);
     }

@@ -102,11 +102,12 @@ impl WordShape {
     }
 }
 
-struct OutlineToPath<'a> {
-    pb: &'a mut tiny_skia::PathBuilder,
-    s: f32,
-    x0: f32,
-    base: f32,
+/// Glyph outlines (font units, y up) into a tiny-skia path: `x0 + x·s`, `base − y·s`.
+pub(crate) struct OutlineToPath<'a> {
+    pub(crate) pb: &'a mut tiny_skia::PathBuilder,
+    pub(crate) s: f32,
+    pub(crate) x0: f32,
+    pub(crate) base: f32,
 }
 
 impl OutlineToPath<'_> {
