@@ -464,13 +464,17 @@ pub fn serial_layer(
 }
 
 /// The explanation printed on the back for whoever receives the certificate.
-fn explanation(word: &str, m: &Municipality) -> (String, String) {
+/// `ir_word` is the character of the infrared image when the back carries one.
+fn explanation(word: &str, m: &Municipality, ir_word: Option<&str>) -> (String, String) {
+    let ir = ir_word.map_or(String::new(), |w| {
+        format!("偽造・改ざん防止検出画像は、赤外線カメラで撮影すると「{w}」の文字が現れます。")
+    });
     let title = "この証明書の偽造・改ざん防止について".to_string();
     let body = format!(
         "1．この証明書は普通紙に印刷しています。専用の用紙は使っていませんが、表と裏の全面に偽造・改ざんを防ぐための模様を印刷しています。\n\
          2．地模様には「{word}」の文字が隠れています。原本ではほとんど見えませんが、複写機でコピーすると「{word}」の文字が浮かび上がります。この文字が見える用紙は原本ではありません。\n\
          3．用紙の周囲の細い線は、発行元の名称と団体コード、発行番号を高さ約0.26mmの極小文字で並べたものです。原本ではルーペで読めますが、コピーすると文字がつぶれます。枠の彩紋は発行元ごとに異なる模様です。\n\
-         4．確認の方法：下の欄のスクランブル画像、偽造・改ざん防止検出画像及び二次元コードにより、記載内容が発行時のものと同じかどうかを確かめることができます。ご不明な点は発行元にお問い合わせください。\n\
+         4．確認の方法：下の欄のスクランブル画像、偽造・改ざん防止検出画像及び二次元コードにより、記載内容が発行時のものと同じかどうかを確かめることができます。{ir}ご不明な点は発行元にお問い合わせください。\n\
          発行元：{}　{}",
         m.full_name(),
         m.contact
@@ -507,7 +511,8 @@ pub fn back_layer(
     let mut text = Layer::default();
     if b.explanation {
         let word = sec.latent.word.as_deref().unwrap_or(&m.latent_word);
-        let (title, body) = explanation(word, m);
+        let ir_word = b.ir.then_some(super::ir::IR_WORD);
+        let (title, body) = explanation(word, m, ir_word);
         let r = rect(b.explanation_mm);
         let ts = TextStyle {
             family: "gothic-bold".into(),
