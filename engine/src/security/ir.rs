@@ -29,10 +29,10 @@ use std::sync::{Arc, OnceLock};
 
 use rand_core::RngCore;
 
-use super::latent::OutlineToPath;
+use super::latent::{word_glyphs, OutlineToPath};
 use super::{keyed_rng, unit_f64, SecurityPrint};
 use crate::display::CmykImage;
-use crate::error::{code_points, Error, Result};
+use crate::error::{Error, Result};
 use crate::geom::Rect;
 use crate::layout::Municipality;
 use crate::text::FontDb;
@@ -379,35 +379,7 @@ fn tone(p: &Params, u: f64, v: f64, s: f64) -> f64 {
 /// `em_px` per em. True = inside.
 fn word_mask(word: &str, w: u32, h: u32, em_px: f32) -> Result<Vec<bool>> {
     let db = FontDb::shared()?;
-    let chain = db.chain("gothic-bold").ok_or_else(|| {
-        Error::config(
-            "fonts.toml",
-            "family.gothic-bold",
-            "the infrared latent character needs the family gothic-bold",
-        )
-    })?;
-    let mut glyphs = Vec::new();
-    for c in word.chars() {
-        let found = chain.iter().find_map(|&fid| {
-            let face = db.get(fid).face();
-            face.glyph_index(c).map(|g| (fid, g))
-        });
-        match found {
-            Some(g) => glyphs.push(g),
-            None => {
-                return Err(Error::MissingGlyph {
-                    field: "ir.word".into(),
-                    clusters: vec![code_points(&c.to_string())],
-                })
-            }
-        }
-    }
-    if glyphs.is_empty() {
-        return Err(Error::input(
-            "ir.word",
-            "at least one character (default 証)",
-        ));
-    }
+    let glyphs = word_glyphs(db, word, "ir.word", "at least one character (default 証)")?;
     // Ink box of the run, in em units (y up), to centre it.
     let (mut x0, mut y0, mut x1, mut y1) = (f32::MAX, f32::MAX, f32::MIN, f32::MIN);
     let mut pen = 0.0f32;

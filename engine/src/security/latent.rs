@@ -6,6 +6,7 @@ use std::sync::Arc;
 use rand_core::RngCore;
 
 use super::{cell_hash, keyed_rng, unit_f64, LatentConfig, LatentVariant, DESIGN_DPI, MM_PER_PX};
+use crate::display::FontId;
 use crate::display::{BitMask, Ink};
 use crate::error::{code_points, Error, Result};
 use crate::geom::Rect;
@@ -141,15 +142,20 @@ impl ttf_parser::OutlineBuilder for OutlineToPath<'_> {
     }
 }
 
-/// Rasterises the word in BIZ UDゴシック Bold at `res_mm` per sample (word frame: x right along
-/// the advance, y down from the top of the em box).
-fn word_shape(word: &str, em_mm: f64, res_mm: f64) -> Result<WordShape> {
-    let db = FontDb::shared()?;
+/// The glyphs of a hidden word in BIZ UDゴシック Bold (family `gothic-bold`, with its
+/// fallbacks): every character missing from the chain is named under `field`, and an empty
+/// word is refused with `empty` as the fix.
+pub(crate) fn word_glyphs(
+    db: &FontDb,
+    word: &str,
+    field: &str,
+    empty: &str,
+) -> Result<Vec<(FontId, ttf_parser::GlyphId)>> {
     let chain = db.chain("gothic-bold").ok_or_else(|| {
         Error::config(
             "fonts.toml",
             "family.gothic-bold",
-            "the latent word needs the family gothic-bold",
+            format!("{field} needs the family gothic-bold"),
         )
     })?;
     let mut glyphs = Vec::new();
@@ -166,16 +172,26 @@ fn word_shape(word: &str, em_mm: f64, res_mm: f64) -> Result<WordShape> {
     }
     if !missing.is_empty() {
         return Err(Error::MissingGlyph {
-            field: "latent.word".into(),
+            field: field.into(),
             clusters: missing,
         });
     }
     if glyphs.is_empty() {
-        return Err(Error::input(
-            "latent.word",
-            "a word of at least one character (default 複写)",
-        ));
+        return Err(Error::input(field, empty));
     }
+    Ok(glyphs)
+}
+
+/// Rasterises the word in BIZ UDゴシック Bold at `res_mm` per sample (word frame: x right along
+/// the advance, y down from the top of the em box).
+fn word_shape(word: &str, em_mm: f64, res_mm: f64) -> Result<WordShape> {
+    let db = FontDb::shared()?;
+    let glyphs = word_glyphs(
+        db,
+        word,
+        "latent.word",
+        "a word of at least one character (default 複写)",
+    )?;
     let mut pb = tiny_skia::PathBuilder::new();
     let mut pen = 0.0f32;
     let px_per_mm = (1.0 / res_mm) as f32;
