@@ -18,6 +18,7 @@ pub mod seal;
 pub mod security;
 pub mod signed;
 pub mod text;
+pub mod untrusted_image;
 
 pub use display::{Document, Ink, Item, Page};
 pub use error::{Error, Result};

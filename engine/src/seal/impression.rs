@@ -2,14 +2,14 @@
 //! under a decompression-bomb guard, isolating the ink from the paper, cropping to the
 //! impression, checking its registered size, and placing it at true size in the seal box.
 
-use std::io::Cursor;
 use std::sync::Arc;
 
-use image::{DynamicImage, ImageFormat, ImageReader, Limits};
+use image::{DynamicImage, ImageFormat};
 
 use crate::display::{Image, Ink};
 use crate::error::{Error, Result};
 use crate::geom::Rect;
+use crate::untrusted_image::{self, Rejection};
 
 /// Largest accepted encoded image, bytes.
 pub const MAX_IMPRESSION_BYTES: usize = 8 * 1024 * 1024;
@@ -98,47 +98,35 @@ pub fn decode_impression(bytes: &[u8], scale: ImpressionScale, field: &str) -> R
         }
         _ => {}
     }
-    let undecodable = |e: &dyn std::fmt::Display| {
-        image_err(
+    let guard = untrusted_image::Guard {
+        formats: &[
+            ImageFormat::Png,
+            ImageFormat::Jpeg,
+            ImageFormat::Bmp,
+            ImageFormat::Tiff,
+        ],
+        max_side: MAX_IMPRESSION_SIDE_PX,
+        max_pixels: u64::from(MAX_IMPRESSION_SIDE_PX).pow(2),
+        max_alloc: Some(u64::from(MAX_IMPRESSION_SIDE_PX).pow(2) * 8 + (64 << 20)),
+    };
+    let img = untrusted_image::decode(bytes, &guard).map_err(|r| match r {
+        Rejection::Format => image_err(
             field,
-            format!("the impression image cannot be decoded ({e}); send a PNG, JPEG, BMP or TIFF"),
-        )
-    };
-    let open = || {
-        ImageReader::new(Cursor::new(bytes))
-            .with_guessed_format()
-            .map_err(|e| undecodable(&e))
-    };
-    let header = open()?;
-    match header.format() {
-        Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Bmp | ImageFormat::Tiff) => {}
-        _ => {
-            return Err(image_err(
-                field,
-                "the impression image is not a PNG, JPEG, BMP or TIFF (unrecognised or undecodable data)",
-            ));
-        }
-    }
-    let (w, h) = header.into_dimensions().map_err(|e| undecodable(&e))?;
-    if w > MAX_IMPRESSION_SIDE_PX || h > MAX_IMPRESSION_SIDE_PX {
-        return Err(image_err(
+            "the impression image is not a PNG, JPEG, BMP or TIFF (unrecognised or undecodable data)",
+        ),
+        Rejection::Empty => image_err(field, "the impression image is empty"),
+        Rejection::TooLarge { w, h } => image_err(
             field,
             format!(
                 "the impression image is {w}×{h} pixels, more than {MAX_IMPRESSION_SIDE_PX}×{MAX_IMPRESSION_SIDE_PX}; \
                  crop the scan to the impression or scan at a lower resolution"
             ),
-        ));
-    }
-    if w == 0 || h == 0 {
-        return Err(image_err(field, "the impression image is empty"));
-    }
-    let mut rd = open()?;
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_IMPRESSION_SIDE_PX);
-    limits.max_image_height = Some(MAX_IMPRESSION_SIDE_PX);
-    limits.max_alloc = Some(u64::from(MAX_IMPRESSION_SIDE_PX).pow(2) * 8 + (64 << 20));
-    rd.limits(limits);
-    let img = rd.decode().map_err(|e| undecodable(&e))?;
+        ),
+        Rejection::Undecodable(e) => image_err(
+            field,
+            format!("the impression image cannot be decoded ({e}); send a PNG, JPEG, BMP or TIFF"),
+        ),
+    })?;
     let (w, h) = (img.width(), img.height());
     let rgb = to_rgb(img);
     let iso = isolate(&rgb, w, h).ok_or_else(|| {

@@ -14,7 +14,6 @@
 //! verdict (`altered`, `wrong_key`, `unknown_key`, `cancelled`, `unsupported_version`). Nothing
 //! readable is 422 `unreadable`. Decoding runs on the render pool, never on the async runtime.
 
-use std::io::Cursor;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::body::Bytes;
@@ -23,11 +22,12 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use base64::Engine as _;
-use image::{ImageFormat, ImageReader, Limits};
+use image::ImageFormat;
 use serde_json::{json, Value};
 use shomei_engine::layout::Catalog;
 use shomei_engine::signed::{self, Finding, Header, KeyRing, Verdict};
 use shomei_engine::text::wareki::Date;
+use shomei_engine::untrusted_image::{self, Rejection};
 
 use crate::auth::Caller;
 use crate::config::{hex, Role};
@@ -141,44 +141,25 @@ fn unreadable(message: impl Into<String>) -> ApiError {
 /// TIFF only) and the header's dimensions checked before any pixel is decoded, and the decoder
 /// runs under allocation limits.
 pub fn decode_scan(bytes: &[u8]) -> Result<(usize, usize, Vec<u8>), ApiError> {
-    let undecodable = |e: &dyn std::fmt::Display| {
-        unreadable(format!(
-            "the image cannot be decoded ({e}); send a PNG, JPEG or TIFF"
-        ))
+    let guard = untrusted_image::Guard {
+        formats: &[ImageFormat::Png, ImageFormat::Jpeg, ImageFormat::Tiff],
+        max_side: MAX_SCAN_SIDE_PX,
+        max_pixels: MAX_SCAN_PIXELS,
+        max_alloc: None,
     };
-    let open = || {
-        ImageReader::new(Cursor::new(bytes))
-            .with_guessed_format()
-            .map_err(|e| undecodable(&e))
-    };
-    let header = open()?;
-    match header.format() {
-        Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::Tiff) => {}
-        _ => {
-            return Err(unreadable(
-                "the body is not a PNG, JPEG or TIFF image (unrecognised data)",
-            ))
+    let img = untrusted_image::decode(bytes, &guard).map_err(|r| match r {
+        Rejection::Format => {
+            unreadable("the body is not a PNG, JPEG or TIFF image (unrecognised data)")
         }
-    }
-    let (w, h) = header.into_dimensions().map_err(|e| undecodable(&e))?;
-    if w == 0 || h == 0 {
-        return Err(unreadable("the image is empty"));
-    }
-    if w > MAX_SCAN_SIDE_PX || h > MAX_SCAN_SIDE_PX || u64::from(w) * u64::from(h) > MAX_SCAN_PIXELS
-    {
-        return Err(unreadable(format!(
+        Rejection::Empty => unreadable("the image is empty"),
+        Rejection::TooLarge { w, h } => unreadable(format!(
             "the image is {w}×{h} pixels, more than {MAX_SCAN_PIXELS} pixels or {MAX_SCAN_SIDE_PX} a side; \
              scan the back of the sheet at 300 to 600 dpi"
-        )));
-    }
-    let mut rd = open()?;
-    let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SCAN_SIDE_PX);
-    limits.max_image_height = Some(MAX_SCAN_SIDE_PX);
-    // 16-bit RGBA at the largest size, plus the decoder's own buffers.
-    limits.max_alloc = Some(u64::from(w) * u64::from(h) * 8 + (64 << 20));
-    rd.limits(limits);
-    let img = rd.decode().map_err(|e| undecodable(&e))?;
+        )),
+        Rejection::Undecodable(e) => unreadable(format!(
+            "the image cannot be decoded ({e}); send a PNG, JPEG or TIFF"
+        )),
+    })?;
     let grey = img.into_luma8();
     let (w, h) = (grey.width() as usize, grey.height() as usize);
     Ok((w, h, grey.into_raw()))
