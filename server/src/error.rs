@@ -25,6 +25,33 @@ pub struct ApiError {
     pub retry_after: Option<u32>,
 }
 
+/// A request body that must be one JSON object; `expect` names what to send in the messages
+/// (400 `malformed_json` otherwise, with the line and column of a syntax error).
+pub fn json_object(
+    body: &[u8],
+    expect: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, ApiError> {
+    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!(
+                "malformed JSON at line {} column {}; send {expect}",
+                e.line(),
+                e.column()
+            ),
+        )
+    })?;
+    match v {
+        serde_json::Value::Object(obj) => Ok(obj),
+        _ => Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("expected {expect}"),
+        )),
+    }
+}
+
 impl ApiError {
     /// An error with a status and kind.
     pub fn new(status: StatusCode, error: &'static str, message: impl Into<String>) -> ApiError {

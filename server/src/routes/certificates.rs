@@ -20,7 +20,7 @@ use shomei_engine::render::{Format, OutputOptions};
 use crate::auth::Caller;
 use crate::clock::{iso_date, jst_date, rfc3339_jst, unix_seconds};
 use crate::config::Role;
-use crate::error::ApiError;
+use crate::error::{json_object, ApiError};
 use crate::ledger::Issuance;
 use crate::render_bridge;
 use crate::state::AppState;
@@ -59,25 +59,7 @@ fn string(obj: &Map<String, Value>, key: &str) -> Result<String, ApiError> {
 }
 
 fn parse(body: &[u8]) -> Result<Body_, ApiError> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| ApiError {
-        field: None,
-        ..ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            format!(
-                "malformed JSON at line {} column {}; send a JSON object",
-                e.line(),
-                e.column()
-            ),
-        )
-    })?;
-    let Value::Object(obj) = v else {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            "expected a JSON object",
-        ));
-    };
+    let obj = json_object(body, "a JSON object")?;
     for k in obj.keys() {
         if !KEYS.contains(&k.as_str()) {
             return Err(ApiError::field(

@@ -31,7 +31,7 @@ use shomei_engine::untrusted_image::{self, Rejection};
 
 use crate::auth::Caller;
 use crate::config::{hex, Role};
-use crate::error::ApiError;
+use crate::error::{json_object, ApiError};
 use crate::ledger::Ledger;
 use crate::state::AppState;
 
@@ -73,24 +73,7 @@ fn decode_payload(text: &str) -> Option<Vec<u8>> {
 }
 
 fn parse_json(body: &[u8]) -> Result<Vec<u8>, ApiError> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            format!(
-                "malformed JSON at line {} column {}; send {{\"payload\": \"…\"}}",
-                e.line(),
-                e.column()
-            ),
-        )
-    })?;
-    let Value::Object(obj) = v else {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "malformed_json",
-            "expected a JSON object {\"payload\": \"…\"}",
-        ));
-    };
+    let obj = json_object(body, "a JSON object {\"payload\": \"…\"}")?;
     if let Some(k) = obj.keys().find(|k| k.as_str() != "payload") {
         return Err(ApiError::field(
             k.as_str(),
