@@ -129,7 +129,7 @@ impl Renderer {
         let Some(master) = &m.scrambler else {
             return Ok(());
         };
-        let sec = crate::security::resolve(m, cat.layout(req.layout)?)?;
+        let sec = self.composer.security(cat.layout(req.layout)?, m)?;
         if !sec.duplex() {
             return Ok(());
         }

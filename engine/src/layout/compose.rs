@@ -11,7 +11,7 @@ use crate::display::{Document, Ink, Item, Layer, Page, Paint, Path, Shape};
 use crate::error::{Error, Result};
 use crate::geom::Rect;
 use crate::seal;
-use crate::security::{self, Side};
+use crate::security::{self, SecurityPrint, Side};
 use crate::signed;
 use crate::text::numerals::{digits_to_kanji_in_text, fullwidth_digits, to_daiji, RunStyle};
 use crate::text::wareki::{format_seireki, format_wareki, Date, DigitStyle};
@@ -56,6 +56,9 @@ pub struct Composer {
     fonts: &'static FontDb,
     catalog: Arc<Catalog>,
     bases: RwLock<HashMap<BaseKey, (Arc<Layer>, u64)>>,
+    /// The security print of each (layout, municipality): the profile's with the layout's
+    /// overrides, merged once.
+    security: RwLock<HashMap<(String, String), Arc<SecurityPrint>>>,
 }
 
 impl std::fmt::Debug for Composer {
@@ -82,7 +85,22 @@ impl Composer {
             fonts,
             catalog,
             bases: RwLock::new(HashMap::new()),
+            security: RwLock::new(HashMap::new()),
         }
+    }
+
+    /// The security print of a layout for a municipality ([`security::resolve`]), resolved on
+    /// first use and cached like the static pages (same key: layout and municipality ids).
+    pub fn security(&self, t: &Template, m: &Municipality) -> Result<Arc<SecurityPrint>> {
+        let key = (t.id.clone(), m.id.clone());
+        if let Some(s) = self.security.read().ok().and_then(|c| c.get(&key).cloned()) {
+            return Ok(s);
+        }
+        let s = Arc::new(security::resolve(m, t)?);
+        if let Ok(mut c) = self.security.write() {
+            c.entry(key).or_insert_with(|| Arc::clone(&s));
+        }
+        Ok(s)
     }
 
     /// The catalog.
@@ -119,7 +137,7 @@ impl Composer {
         let mut doc = Document::default();
         let mut digest: Option<[u8; 16]> = None;
         // ---- security print (engine::security::page) ----
-        let sec = security::resolve(m, t)?;
+        let sec = self.security(t, m)?;
         let size = (t.size[0], t.size[1]);
         // ---- end security print ----
         for p in 0..pages {
@@ -263,7 +281,7 @@ impl Composer {
 
     fn compose_base(&self, t: &Template, m: &Municipality, v: Variant) -> Result<Layer> {
         // ---- security print: the back is its own base ----
-        let sec = security::resolve(m, t)?;
+        let sec = self.security(t, m)?;
         let size = (t.size[0], t.size[1]);
         if v.back {
             return security::back_layer(self.fonts, &sec, m, &t.id, size);
