@@ -242,12 +242,10 @@ impl Composer {
                     };
                     let payload = signed::sign(&header, key);
                     let area = sec.back.code_mm;
-                    let side = signed::qr_side_mm(&payload)?;
-                    let mask = signed::qr_mask(
-                        &payload,
-                        area[0] + (area[2] - side) / 2.0,
-                        area[1] + (area[3] - side) / 2.0,
-                    )?;
+                    let mut mask = signed::qr_mask(&payload, 0.0, 0.0)?;
+                    let side = mask.rect().w;
+                    mask.x = area[0] + (area[2] - side) / 2.0;
+                    mask.y = area[1] + (area[3] - side) / 2.0;
                     own.push(Item::Mask(mask));
                 }
                 doc.pages.push(Page {

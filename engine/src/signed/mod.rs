@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::layout::{Bound, Record, Value};
 
 pub use keys::{generate_key, key_id_of, parse_private_key, parse_public_key, KeyRing, PrivateKey};
-pub use qr::{decode_codes, qr_mask, qr_side_mm, MODULE_PX, QR_DPI};
+pub use qr::{decode_codes, qr_mask, MODULE_PX, QR_DPI};
 
 /// Format version written by this engine.
 pub const VERSION: u8 = 1;

@@ -61,14 +61,6 @@ pub fn qr_mask(payload: &[u8], x: f32, y: f32) -> Result<BitMask> {
     })
 }
 
-/// The side of the printed code with its quiet zone, mm (the size of [`qr_mask`]'s mask).
-pub fn qr_side_mm(payload: &[u8]) -> Result<f32> {
-    let bits = qrcode::bits::encode_auto(payload, EcLevel::M)
-        .map_err(|e| Error::Encode(format!("QR: {e}")))?;
-    let n = bits.version().width() as u32;
-    Ok((n + 2 * QUIET) as f32 * MODULE_PX as f32 * 25.4 / QR_DPI as f32)
-}
-
 /// The symbol's modules (side, row-major, true = dark) at level M. The same steps as
 /// `QrCode::with_error_correction_level`, but the mask is chosen with [`penalty`] on a plain
 /// boolean grid: the crate scores its eight candidates through per-module closures, which
