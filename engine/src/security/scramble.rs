@@ -9,9 +9,9 @@
 //! certificate from sharing a permutation (a forger knowing page 1 would otherwise unscramble
 //! page 2's key stream). `ChaCha20(k)` then draws, in this order: one inversion bit per data
 //! module (`v → 3 − v`), 2 bits per padding module, and the Fisher–Yates swaps over all `N`
-//! data modules (for `i` from `N − 1` down to 1, `j ∈ [0, i]` from 32-bit halves of raw `u64`
-//! draws, Lemire's exact multiply-and-reject), applied in place to the source levels followed
-//! by the padding, each already inverted or not.
+//! data modules (for `i` from `N − 1` down to 1, `j ∈ [0, i]`; three consecutive `j` from one
+//! `u64` by batched multiply-and-reject, exact, see [`Keyed::for_each_swap`]), applied in
+//! place to the source levels followed by the padding, each already inverted or not.
 //!
 //! **Source.** The front page (base and own layer) painted by the [`Painter`] at `f` dpi,
 //! cropped to the inside of the security frame (the latent field, [`content_rect`]), darkness
@@ -158,15 +158,41 @@ impl LevelImage {
                 })
                 .collect()
         });
-        let mut levels = Vec::with_capacity(w as usize * h as usize);
-        for y in y0..y0 + h {
-            let row = (y * planes.width) as usize;
-            let (a, b) = (row + x0 as usize, row + (x0 + w) as usize);
-            let kb = black.get(a..b).unwrap_or(&[]);
-            let kr = red.get(a..b).unwrap_or(&[]);
-            for (j, k) in kb.iter().enumerate() {
-                let r = kr.get(j).copied().unwrap_or(0);
-                levels.push(table[(usize::from(*k) << 8) | usize::from(r)]);
+        let mut levels = vec![0u8; w as usize * h as usize];
+        if w > 0 {
+            for (y, out) in (y0..y0 + h).zip(levels.chunks_exact_mut(w as usize)) {
+                let row = (y * planes.width) as usize;
+                let (a, b) = (row + x0 as usize, row + (x0 + w) as usize);
+                let kb = black.get(a..b).unwrap_or(&[]);
+                let kr = red.get(a..b).unwrap_or(&[]);
+                if kb.len() != out.len() || kr.len() != out.len() {
+                    for (j, o) in out.iter_mut().enumerate() {
+                        let k = kb.get(j).copied().unwrap_or(0);
+                        let r = kr.get(j).copied().unwrap_or(0);
+                        *o = table[(usize::from(k) << 8) | usize::from(r)];
+                    }
+                    continue;
+                }
+                // Most of a front is paper or the light latent screen: 16 pixels whose
+                // coverages are all light are level 0 (left as they are).
+                let (mut o16, mut k16, mut r16) = (
+                    out.chunks_exact_mut(16),
+                    kb.chunks_exact(16),
+                    kr.chunks_exact(16),
+                );
+                for ((o, k), r) in (&mut o16).zip(&mut k16).zip(&mut r16) {
+                    let mk = k.iter().fold(0u8, |m, v| m.max(*v));
+                    let mr = r.iter().fold(0u8, |m, v| m.max(*v));
+                    if !(mk.max(mr) <= LIGHT || mr == 0 && mk <= LIGHT_BLACK) {
+                        for ((o, k), r) in o.iter_mut().zip(k).zip(r) {
+                            *o = table[(usize::from(*k) << 8) | usize::from(*r)];
+                        }
+                    }
+                }
+                let o = o16.into_remainder();
+                for ((o, k), r) in o.iter_mut().zip(k16.remainder()).zip(r16.remainder()) {
+                    *o = table[(usize::from(*k) << 8) | usize::from(*r)];
+                }
             }
         }
         LevelImage {
@@ -220,6 +246,12 @@ impl LevelImage {
         }
     }
 }
+
+/// Coverage (of 255) at or under which black and vermilion together stay at level 0:
+/// `1 − (1 − 72/255)(1 − 0.45 · 72/255) = 0.3735 < 0.375`, the lowest level boundary.
+const LIGHT: u8 = 72;
+/// Black coverage at or under which black alone stays at level 0 (`95/255 = 0.3725`).
+const LIGHT_BLACK: u8 = 95;
 
 fn level_of(d: f32) -> u8 {
     let c = ((d - 0.25) / 0.75).clamp(0.0, 1.0);
@@ -317,37 +349,32 @@ impl Grid {
 
     /// Number of data modules.
     pub fn data_modules(&self) -> usize {
-        self.layout().1
+        self.layout().data
     }
 
-    /// Every module's cell, row-major, and the number of data modules; computed once per grid
-    /// size (a certificate's backs share one) and shared.
-    fn layout(&self) -> (Arc<Vec<Cell>>, usize) {
-        type Layouts = Mutex<Vec<((u32, u32), Arc<Vec<Cell>>, usize)>>;
+    /// The grid's module layout; computed once per grid size (a certificate's backs share
+    /// one) and shared.
+    fn layout(&self) -> Arc<Layout> {
+        type Layouts = Mutex<Vec<((u32, u32), Arc<Layout>)>>;
         static LAYOUTS: OnceLock<Layouts> = OnceLock::new();
         let cache = LAYOUTS.get_or_init(|| Mutex::new(Vec::new()));
         let key = (self.cols, self.rows);
-        if let Some((_, l, n)) = cache
+        if let Some((_, l)) = cache
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .iter()
-            .find(|(k, _, _)| *k == key)
+            .find(|(k, _)| *k == key)
         {
-            return (Arc::clone(l), *n);
+            return Arc::clone(l);
         }
-        let cells: Vec<Cell> = (0..self.rows)
-            .flat_map(|r| (0..self.cols).map(move |c| (c, r)))
-            .map(|(c, r)| self.cell(c, r))
-            .collect();
-        let n = cells.iter().filter(|c| **c == Cell::Data).count();
-        let cells = Arc::new(cells);
+        let layout = Arc::new(Layout::new(self));
         let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
         // A handful of area sizes in any deployment; keep the cache bounded all the same.
         if cache.len() >= 16 {
             cache.remove(0);
         }
-        cache.push((key, Arc::clone(&cells), n));
-        (cells, n)
+        cache.push((key, Arc::clone(&layout)));
+        layout
     }
 
     /// Size on paper, mm.
@@ -363,6 +390,65 @@ impl Grid {
             px(area.x + (area.w - w) / 2.0),
             px(area.y + (area.h - h) / 2.0),
         )
+    }
+}
+
+/// Where a grid's modules go, row-major: the fixed levels, the header bits and the runs of
+/// data modules (the data run along each row between the edge tracks and the finders).
+struct Layout {
+    /// Every module's level with the data and header modules at 0.
+    fixed: Vec<u8>,
+    /// (module index, header bit) of every header module.
+    header: Vec<(u32, u32)>,
+    /// (first module index, length) of each run of data modules, in data order.
+    runs: Vec<(u32, u32)>,
+    /// Number of data modules.
+    data: usize,
+}
+
+impl Layout {
+    fn new(grid: &Grid) -> Layout {
+        let (cols, rows) = (grid.cols, grid.rows);
+        let mut fixed = Vec::with_capacity(cols as usize * rows as usize);
+        let mut header = Vec::new();
+        let mut runs: Vec<(u32, u32)> = Vec::new();
+        let mut data = 0;
+        for r in 0..rows {
+            for c in 0..cols {
+                let i = r * cols + c;
+                match grid.cell(c, r) {
+                    Cell::Fixed(v) => fixed.push(v),
+                    Cell::Header(b) => {
+                        fixed.push(0);
+                        header.push((i, b));
+                    }
+                    Cell::Data => {
+                        fixed.push(0);
+                        data += 1;
+                        match runs.last_mut() {
+                            Some((start, len)) if *start + *len == i => *len += 1,
+                            _ => runs.push((i, 1)),
+                        }
+                    }
+                }
+            }
+        }
+        Layout {
+            fixed,
+            header,
+            runs,
+            data,
+        }
+    }
+
+    /// The data modules of a whole grid's levels, in data order.
+    fn gather(&self, levels: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.data);
+        for &(start, len) in &self.runs {
+            let (a, b) = (start as usize, (start + len) as usize);
+            out.extend_from_slice(levels.get(a..b).unwrap_or(&[]));
+        }
+        out
     }
 }
 
@@ -385,43 +471,39 @@ fn source_px(mm: f32, dpi: u32) -> u32 {
     (f64::from(mm) / 25.4 * f64::from(dpi)).floor().max(0.0) as u32
 }
 
-/// A uniform index source over 32-bit halves of raw `u64` ChaCha20 draws.
-struct Draw {
-    rng: ChaCha20Rng,
-    spare: Option<u32>,
-}
-
-impl Draw {
-    fn u32(&mut self) -> u32 {
-        match self.spare.take() {
-            Some(v) => v,
-            None => {
-                let x = self.rng.next_u64();
-                self.spare = Some((x >> 32) as u32);
-                x as u32
-            }
-        }
-    }
-
-    /// Uniform in [0, n) (n ≥ 1), exact (Lemire's multiply-and-reject).
-    fn below(&mut self, n: u32) -> u32 {
-        let mut m = u64::from(self.u32()) * u64::from(n);
-        if (m as u32) < n {
-            let t = n.wrapping_neg() % n;
-            while (m as u32) < t {
-                m = u64::from(self.u32()) * u64::from(n);
-            }
-        }
-        (m >> 32) as u32
-    }
-}
+/// Largest product of the ranges drawn from one `u64` (the rejection rate stays under 1/8).
+const BATCH_BOUND: u128 = 1 << 61;
+/// Largest `r` with `r³ ≤ 2⁶¹`: three ranges up to it always share one `u64`.
+const TRIPLE_MAX: u64 = 1_321_122;
 
 /// The key stream of `n` data modules, `p` of them source pixels: the inversion bits and the
 /// padding, then (left in the stream) the Fisher–Yates swaps.
 struct Keyed {
     invert: Vec<u64>,
     pad: Vec<u64>,
-    draw: Draw,
+    words: Words,
+}
+
+/// The rest of the ChaCha20 stream as little-endian `u64` words (the same words `next_u64`
+/// returns), read from a block of the stream at a time.
+struct Words {
+    rng: ChaCha20Rng,
+    buf: [u8; 2048],
+    at: usize,
+}
+
+impl Words {
+    #[inline]
+    fn next(&mut self) -> u64 {
+        if self.at + 8 > self.buf.len() {
+            self.rng.fill_bytes(&mut self.buf);
+            self.at = 0;
+        }
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&self.buf[self.at..self.at + 8]);
+        self.at += 8;
+        u64::from_le_bytes(w)
+    }
 }
 
 fn keyed(key: &[u8; 32], n: usize, p: usize) -> Keyed {
@@ -433,16 +515,79 @@ fn keyed(key: &[u8; 32], n: usize, p: usize) -> Keyed {
     Keyed {
         invert,
         pad,
-        draw: Draw { rng, spare: None },
+        words: Words {
+            rng,
+            buf: [0; 2048],
+            at: 2048,
+        },
     }
 }
 
 impl Keyed {
-    /// The swaps, in the order they are drawn: `(i, j)` for `i` from `n − 1` down to 1.
-    fn swaps(&mut self, n: usize) -> impl Iterator<Item = (usize, usize)> + '_ {
-        (1..n)
-            .rev()
-            .map(|i| (i, self.draw.below(i as u32 + 1) as usize))
+    /// Calls `swap(i, j)` for each Fisher–Yates swap over `n` modules, in the order drawn:
+    /// `i` from `n − 1` down to 1, `j` uniform in `[0, i]`.
+    ///
+    /// Up to three consecutive `j` come from one `u64` (batched ranged draws,
+    /// Brackett-Rozinsky & Lemire 2024): with ranges `r₁, r₂, r₃` whose product `B` is at
+    /// most 2⁶¹, `x·r₁ = j₁·2⁶⁴ + l₁`, `l₁·r₂ = j₂·2⁶⁴ + l₂`, `l₂·r₃ = j₃·2⁶⁴ + l₃`, so
+    /// `x·B = (j₁ r₂ r₃ + j₂ r₃ + j₃)·2⁶⁴ + l₃`: Lemire's multiply-and-reject for the range
+    /// `B` (reject while `l₃ < 2⁶⁴ mod B`), exact, and the digits are independent and
+    /// uniform. A batch takes as many of the ranges `i + 1, i, i − 1` (each at least 2) as
+    /// keep `B` within the bound, at least one.
+    fn for_each_swap(&mut self, n: usize, mut swap: impl FnMut(usize, usize)) {
+        let mut i = n.saturating_sub(1) as u64;
+        while i >= 1 {
+            if (3..TRIPLE_MAX).contains(&i) {
+                // The common case, unrolled: three ranges, B < 2⁶¹ without checking.
+                let (r1, r2, r3) = (i + 1, i, i - 1);
+                let b = r1 * r2 * r3;
+                let (j1, j2, j3) = loop {
+                    let m = u128::from(self.words.next()) * u128::from(r1);
+                    let m2 = u128::from(m as u64) * u128::from(r2);
+                    let m3 = u128::from(m2 as u64) * u128::from(r3);
+                    let l = m3 as u64;
+                    if l >= b || l >= b.wrapping_neg() % b {
+                        break ((m >> 64) as usize, (m2 >> 64) as usize, (m3 >> 64) as usize);
+                    }
+                };
+                let at = i as usize;
+                swap(at, j1);
+                swap(at - 1, j2);
+                swap(at - 2, j3);
+                i -= 3;
+            } else {
+                let mut ranges = [0u64; 3];
+                let mut k = 0;
+                let mut bound: u128 = 1;
+                while k < 3 && i > k as u64 {
+                    let r = i + 1 - k as u64;
+                    if k > 0 && bound * u128::from(r) > BATCH_BOUND {
+                        break;
+                    }
+                    bound *= u128::from(r);
+                    ranges[k] = r;
+                    k += 1;
+                }
+                let b = bound as u64;
+                let mut js = [0u64; 3];
+                loop {
+                    let mut l = self.words.next();
+                    for (j, r) in js.iter_mut().zip(&ranges[..k]) {
+                        let m = u128::from(l) * u128::from(*r);
+                        *j = (m >> 64) as u64;
+                        l = m as u64;
+                    }
+                    // `l ≥ b` accepts at once; below it, only the residue 2⁶⁴ mod B rejects.
+                    if l >= b || l >= b.wrapping_neg() % b {
+                        break;
+                    }
+                }
+                for (t, j) in js[..k].iter().enumerate() {
+                    swap((i - t as u64) as usize, *j as usize);
+                }
+                i -= k as u64;
+            }
+        }
     }
 }
 
@@ -458,7 +603,8 @@ fn header_word(img: &LevelImage) -> u32 {
 /// `cols × rows`). Fails if the image has more pixels than the grid has data modules, or a
 /// side over 4095 px or a dpi over 255 (the header's fields).
 pub fn encode(img: &LevelImage, grid: &Grid, key: &[u8; 32]) -> Result<Vec<u8>> {
-    let n = grid.data_modules();
+    let layout = grid.layout();
+    let n = layout.data;
     let p = img.levels.len();
     if p > n || img.w > 0xfff || img.h > 0xfff || img.dpi > 0xff || p != (img.w * img.h) as usize {
         return Err(Error::input(
@@ -470,48 +616,39 @@ pub fn encode(img: &LevelImage, grid: &Grid, key: &[u8; 32]) -> Result<Vec<u8>> 
         ));
     }
     let mut k = keyed(key, n, p);
-    let mut data: Vec<u8> = (0..n)
-        .map(|s| {
-            let v = if s < p {
-                img.levels[s].min(3)
-            } else {
-                let i = s - p;
-                ((k.pad[i / 32] >> ((i % 32) * 2)) & 3) as u8
-            };
-            if bit(&k.invert, s) {
-                3 - v
-            } else {
-                v
-            }
-        })
-        .collect();
-    // Shuffled in place: a byte per module stays in cache where a u32 permutation does not.
-    for (i, j) in k.swaps(n) {
-        data.swap(i, j);
+    let mut data = Vec::with_capacity(n);
+    data.extend(img.levels.iter().map(|v| (*v).min(3)));
+    data.extend((0..n - p).map(|i| ((k.pad[i / 32] >> ((i % 32) * 2)) & 3) as u8));
+    // Inverted where the bit is set: 3 − v is v XOR 3 for 2-bit levels.
+    for (chunk, w) in data.chunks_mut(64).zip(&k.invert) {
+        for (b, v) in chunk.iter_mut().enumerate() {
+            *v ^= ((w >> b) & 1) as u8 * 3;
+        }
     }
+    // Shuffled in place: a byte per module stays in cache where a u32 permutation does not.
+    k.for_each_swap(n, |i, j| data.swap(i, j));
     let hw = header_word(img);
-    let (cells, _) = grid.layout();
-    let mut next = data.into_iter();
-    let out = cells
-        .iter()
-        .map(|cell| match *cell {
-            Cell::Fixed(v) => v,
-            Cell::Header(i) => {
-                if (hw >> (HEADER_BITS - 1 - i % HEADER_BITS)) & 1 == 1 {
-                    3
-                } else {
-                    0
-                }
-            }
-            Cell::Data => next.next().unwrap_or(0),
-        })
-        .collect();
+    let mut out = layout.fixed.clone();
+    for &(at, b) in &layout.header {
+        if (hw >> (HEADER_BITS - 1 - b % HEADER_BITS)) & 1 == 1 {
+            out[at as usize] = 3;
+        }
+    }
+    let mut from = 0;
+    for &(start, len) in &layout.runs {
+        let (a, l) = (start as usize, len as usize);
+        out[a..a + l].copy_from_slice(&data[from..from + l]);
+        from += l;
+    }
     Ok(out)
 }
 
 /// The module field of module levels (as [`encode`] returns them), top-left at (`x`, `y`)
 /// mm, in black: each module 6 px at 600 dpi, its dot from [`DOTS`].
-pub fn module_field(levels: &[u8], grid: &Grid, x: f32, y: f32) -> ModuleField {
+pub fn module_field(mut levels: Vec<u8>, grid: &Grid, x: f32, y: f32) -> ModuleField {
+    for v in &mut levels {
+        *v = (*v).min(3);
+    }
     ModuleField {
         x,
         y,
@@ -519,7 +656,7 @@ pub fn module_field(levels: &[u8], grid: &Grid, x: f32, y: f32) -> ModuleField {
         module_px: MODULE_PX,
         cols: grid.cols,
         rows: grid.rows,
-        levels: Arc::new(levels.iter().map(|v| (*v).min(3)).collect()),
+        levels: Arc::new(levels),
         dots: Arc::new(DOTS.iter().map(|d| [d.0, d.1, d.2, d.3]).collect()),
         ink: Ink::Black,
     }
@@ -527,7 +664,7 @@ pub fn module_field(levels: &[u8], grid: &Grid, x: f32, y: f32) -> ModuleField {
 
 /// The 600-dpi dot field of module levels, as [`module_field`] prints them.
 pub fn module_mask(levels: &[u8], grid: &Grid, x: f32, y: f32) -> BitMask {
-    module_field(levels, grid, x, y).to_mask()
+    module_field(levels.to_vec(), grid, x, y).to_mask()
 }
 
 /// The scrambled image of a front page for its back: the front painted at the source dpi
@@ -558,7 +695,7 @@ pub fn scramble_front(
     let key = master.document_key(serial, page)?;
     let levels = encode(&img, &grid, &key)?;
     let (x, y) = grid.origin_in(area);
-    Ok(module_field(&levels, &grid, x, y))
+    Ok(module_field(levels, &grid, x, y))
 }
 
 /// The part of a front page the scrambled image shows: inside the security frame (the latent
@@ -1186,26 +1323,19 @@ pub fn unscramble(scan: &GridScan, key: &[u8; 32]) -> Result<LevelImage> {
             "a readable header in the scrambled image (source size does not fit the grid)",
         ));
     }
-    let (cells, _) = grid.layout();
-    let data: Vec<u8> = cells
-        .iter()
-        .zip(&scan.levels)
-        .filter(|(c, _)| **c == Cell::Data)
-        .map(|(_, v)| *v)
-        .collect();
+    let mut data = grid.layout().gather(&scan.levels);
     let mut k = keyed(key, n, p);
-    let swaps: Vec<(u32, u32)> = k.swaps(n).map(|(i, j)| (i as u32, j as u32)).collect();
-    let mut data = data;
+    let mut swaps: Vec<(u32, u32)> = Vec::with_capacity(n);
+    k.for_each_swap(n, |i, j| swaps.push((i as u32, j as u32)));
     for &(i, j) in swaps.iter().rev() {
         data.swap(i as usize, j as usize);
     }
     let levels = (0..p)
         .map(|s| {
-            let v = data[s];
             if bit(&k.invert, s) {
-                3 - v
+                data[s] ^ 3
             } else {
-                v
+                data[s]
             }
         })
         .collect();
