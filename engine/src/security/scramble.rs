@@ -619,10 +619,29 @@ pub fn encode(img: &LevelImage, grid: &Grid, key: &[u8; 32]) -> Result<Vec<u8>> 
     let mut data = Vec::with_capacity(n);
     data.extend(img.levels.iter().map(|v| (*v).min(3)));
     data.extend((0..n - p).map(|i| ((k.pad[i / 32] >> ((i % 32) * 2)) & 3) as u8));
-    // Inverted where the bit is set: 3 − v is v XOR 3 for 2-bit levels.
+    // Inverted where the bit is set: 3 − v is v XOR 3 for 2-bit levels; eight modules at a
+    // time, each byte of the mask 3 where its bit is set.
+    const SPREAD: [u64; 256] = {
+        let mut t = [0u64; 256];
+        let mut b = 0;
+        while b < 256 {
+            let mut i = 0;
+            while i < 8 {
+                if (b >> i) & 1 == 1 {
+                    t[b] |= 3 << (8 * i);
+                }
+                i += 1;
+            }
+            b += 1;
+        }
+        t
+    };
     for (chunk, w) in data.chunks_mut(64).zip(&k.invert) {
-        for (b, v) in chunk.iter_mut().enumerate() {
-            *v ^= ((w >> b) & 1) as u8 * 3;
+        for (i, eight) in chunk.chunks_mut(8).enumerate() {
+            let mask = SPREAD[((w >> (8 * i)) & 0xff) as usize].to_le_bytes();
+            for (v, m) in eight.iter_mut().zip(mask) {
+                *v ^= m;
+            }
         }
     }
     // Shuffled in place: a byte per module stays in cache where a u32 permutation does not.

@@ -108,57 +108,24 @@ const MASKS: [MaskPattern; 8] = [
 /// The mask penalty of ISO/IEC 18004 §7.8.3 on an `n`×`n` grid: N1 runs of five or more
 /// modules of one colour (3 + run − 5), N2 2×2 blocks of one colour (3 each), N3 finder-like
 /// 1:1:3:1:1 patterns with four light modules on one side (40 each), N4 the dark share's
-/// distance from 50 % (10 per whole 5 %).
+/// distance from 50 % (10 per whole 5 %). Rows and columns are scored as contiguous lines.
 fn penalty(dark: &[bool], n: usize) -> u32 {
-    let at = |x: usize, y: usize, vertical: bool| {
-        if vertical {
-            dark[x * n + y]
-        } else {
-            dark[y * n + x]
-        }
-    };
     let mut score = 0u32;
-    for vertical in [false, true] {
-        for y in 0..n {
-            // N1: runs along the line.
-            let mut run = 1;
-            for x in 1..n {
-                if at(x, y, vertical) == at(x - 1, y, vertical) {
-                    run += 1;
-                } else {
-                    if run >= 5 {
-                        score += 3 + (run - 5);
-                    }
-                    run = 1;
-                }
-            }
-            if run >= 5 {
-                score += 3 + (run - 5);
-            }
-            // N3: dark-light-dark-dark-dark-light-dark with four light modules before or after
-            // (outside the symbol counts as light).
-            let light = |x: isize| x < 0 || x >= n as isize || !at(x as usize, y, vertical);
-            for x in 0..n.saturating_sub(6) {
-                let p = |i: usize| at(x + i, y, vertical);
-                if p(0) && !p(1) && p(2) && p(3) && p(4) && !p(5) && p(6) {
-                    let xi = x as isize;
-                    let before = (1..=4).all(|k| light(xi - k));
-                    let after = (7..=10).all(|k| light(xi + k));
-                    if before || after {
-                        score += 40;
-                    }
-                }
-            }
+    let mut line = vec![false; n];
+    for y in 0..n {
+        score += line_penalty(&dark[y * n..(y + 1) * n]);
+        for (x, m) in line.iter_mut().enumerate() {
+            *m = dark[x * n + y];
         }
+        score += line_penalty(&line);
     }
     // N2: 2×2 blocks.
-    for y in 0..n.saturating_sub(1) {
-        for x in 0..n - 1 {
-            let c = dark[y * n + x];
-            if dark[y * n + x + 1] == c
-                && dark[(y + 1) * n + x] == c
-                && dark[(y + 1) * n + x + 1] == c
-            {
+    for (r0, r1) in dark
+        .chunks_exact(n.max(1))
+        .zip(dark.chunks_exact(n.max(1)).skip(1))
+    {
+        for (a, b) in r0.windows(2).zip(r1.windows(2)) {
+            if a[0] == a[1] && b[0] == a[0] && b[1] == a[0] {
                 score += 3;
             }
         }
@@ -168,6 +135,39 @@ fn penalty(dark: &[bool], n: usize) -> u32 {
     let total = (n * n).max(1);
     let pct = (d * 100) / total;
     score += 10 * (pct.abs_diff(50) / 5) as u32;
+    score
+}
+
+/// N1 and N3 of one row or column.
+fn line_penalty(line: &[bool]) -> u32 {
+    let mut score = 0u32;
+    // N1: runs along the line.
+    let mut run = 1;
+    for w in line.windows(2) {
+        if w[0] == w[1] {
+            run += 1;
+        } else {
+            if run >= 5 {
+                score += 3 + (run - 5);
+            }
+            run = 1;
+        }
+    }
+    if run >= 5 {
+        score += 3 + (run - 5);
+    }
+    // N3: dark-light-dark-dark-dark-light-dark with four light modules before or after
+    // (outside the symbol counts as light). A 15-module window slides over the line padded
+    // with four light modules at each end: 4 before, the 7 of the pattern, 4 after.
+    const PATTERN: u32 = 0b101_1101;
+    let mut win = 0u32;
+    let padded = [false; 4].iter().chain(line).chain(&[false; 4]).enumerate();
+    for (e, m) in padded {
+        win = ((win << 1) | u32::from(*m)) & 0x7fff;
+        if e >= 14 && (win >> 4) & 0x7f == PATTERN && (win >> 11 == 0 || win & 0xf == 0) {
+            score += 40;
+        }
+    }
     score
 }
 
@@ -185,4 +185,124 @@ pub fn decode_codes(w: usize, h: usize, grey: &[u8]) -> Vec<Vec<u8>> {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The penalty as ISO/IEC 18004 words it, module by module: the oracle of [`penalty`].
+    fn penalty_reference(dark: &[bool], n: usize) -> u32 {
+        let at = |x: usize, y: usize, vertical: bool| {
+            if vertical {
+                dark[x * n + y]
+            } else {
+                dark[y * n + x]
+            }
+        };
+        let mut score = 0u32;
+        for vertical in [false, true] {
+            for y in 0..n {
+                // N1: runs along the line.
+                let mut run = 1;
+                for x in 1..n {
+                    if at(x, y, vertical) == at(x - 1, y, vertical) {
+                        run += 1;
+                    } else {
+                        if run >= 5 {
+                            score += 3 + (run - 5);
+                        }
+                        run = 1;
+                    }
+                }
+                if run >= 5 {
+                    score += 3 + (run - 5);
+                }
+                // N3: dark-light-dark-dark-dark-light-dark with four light modules before or after
+                // (outside the symbol counts as light).
+                let light = |x: isize| x < 0 || x >= n as isize || !at(x as usize, y, vertical);
+                for x in 0..n.saturating_sub(6) {
+                    let p = |i: usize| at(x + i, y, vertical);
+                    if p(0) && !p(1) && p(2) && p(3) && p(4) && !p(5) && p(6) {
+                        let xi = x as isize;
+                        let before = (1..=4).all(|k| light(xi - k));
+                        let after = (7..=10).all(|k| light(xi + k));
+                        if before || after {
+                            score += 40;
+                        }
+                    }
+                }
+            }
+        }
+        // N2: 2×2 blocks.
+        for y in 0..n.saturating_sub(1) {
+            for x in 0..n - 1 {
+                let c = dark[y * n + x];
+                if dark[y * n + x + 1] == c
+                    && dark[(y + 1) * n + x] == c
+                    && dark[(y + 1) * n + x + 1] == c
+                {
+                    score += 3;
+                }
+            }
+        }
+        // N4: balance.
+        let d = dark.iter().filter(|d| **d).count();
+        let total = (n * n).max(1);
+        let pct = (d * 100) / total;
+        score += 10 * (pct.abs_diff(50) / 5) as u32;
+        score
+    }
+
+    #[test]
+    fn finder_like_patterns_count_with_light_on_either_side() {
+        let line = |s: &str| s.bytes().map(|b| b == b'1').collect::<Vec<bool>>();
+        // At the start (the outside is light), at the end, and boxed in by dark on both
+        // sides (no four light modules: nothing).
+        assert_eq!(line_penalty(&line("10111010000")), 40);
+        assert_eq!(line_penalty(&line("00001011101")), 40);
+        assert_eq!(line_penalty(&line("1101011101011")), 0);
+        // Light on both sides counts once; a run of six light modules adds N1 (3 + 1).
+        assert_eq!(line_penalty(&line("000010111010000")), 40);
+        assert_eq!(line_penalty(&line("0000001011101")), 40 + 4);
+    }
+
+    #[test]
+    fn line_scoring_matches_the_reference() {
+        // Random grids (a fixed xorshift) of several sizes, and grids full of finder-like
+        // patterns near the edges, where the light padding matters.
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        for n in [7usize, 11, 21, 25, 41, 57] {
+            for round in 0..40 {
+                let dark: Vec<bool> = (0..n * n)
+                    .map(|i| match round % 4 {
+                        // Pure noise.
+                        0 => next() & 1 == 1,
+                        // Mostly light, with stripes of the finder ratio.
+                        1 => {
+                            [
+                                true, false, true, true, true, false, true, false, false, false,
+                                false,
+                            ][(i + round) % 11]
+                                && next() % 8 != 0
+                        }
+                        // Long runs.
+                        2 => (i / 7 + round) % 3 == 0,
+                        _ => next() % 3 == 0,
+                    })
+                    .collect();
+                assert_eq!(
+                    penalty(&dark, n),
+                    penalty_reference(&dark, n),
+                    "n {n} round {round}"
+                );
+            }
+        }
+    }
 }
