@@ -195,11 +195,10 @@ impl PdfWriter {
         }
         let date = opts.creation_date.as_deref().map(parse_date).transpose()?;
 
-        let mut pdf = Pdf::with_settings_and_capacity(settings(), 64 * 1024);
-
         // The bases, first, in first-use order: the first is copied verbatim.
         let mut next = 1;
         let mut placed: Vec<(u64, Ref)> = Vec::new();
+        let mut chunks = Vec::new();
         let mut page_forms = Vec::with_capacity(doc.pages.len());
         for (pi, page) in doc.pages.iter().enumerate() {
             if let Some((_, r)) = placed.iter().find(|(k, _)| *k == page.base_key) {
@@ -207,11 +206,20 @@ impl PdfWriter {
                 continue;
             }
             let base = self.base(page, pi)?;
-            let chunk = base.at(next);
-            pdf.extend(&chunk);
+            chunks.push(base.at(next));
             placed.push((page.base_key, Ref::new(next)));
             page_forms.push(Ref::new(next));
             next += base.count;
+        }
+        // Room for the bases and each page's own objects (a scrambled back's modules are
+        // 120 KB), so the document is not copied as it grows.
+        let own = doc.pages.len() * 160 * 1024 + 64 * 1024;
+        let mut pdf = Pdf::with_settings_and_capacity(
+            settings(),
+            chunks.iter().map(|c| c.len()).sum::<usize>() + own,
+        );
+        for chunk in &chunks {
+            pdf.extend(chunk);
         }
 
         let mut alloc = Ref::new(next);

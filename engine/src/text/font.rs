@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -23,9 +24,56 @@ pub struct FontFace {
     face: rustybuzz::Face<'static>,
     /// Shaping plans, horizontal and vertical, built on first use.
     plans: [OnceLock<rustybuzz::ShapePlan>; 2],
+    /// Each glyph's outline bounds, packed ([`pack_bbox`]), filled on first use.
+    bboxes: Vec<AtomicU64>,
+}
+
+/// A [`FontFace::bbox`] slot not yet filled.
+const BBOX_UNKNOWN: u64 = u64::MAX;
+/// A [`FontFace::bbox`] slot of a glyph with no outline (x_min > x_max: no real box).
+const BBOX_NONE: u64 = 0x0001_0001_0000_0000;
+
+fn pack_bbox(r: ttf_parser::Rect) -> u64 {
+    [r.x_min, r.y_min, r.x_max, r.y_max]
+        .iter()
+        .fold(0u64, |a, v| (a << 16) | u64::from(*v as u16))
+}
+
+fn unpack_bbox(v: u64) -> ttf_parser::Rect {
+    let at = |i: u32| (v >> (48 - 16 * i)) as u16 as i16;
+    ttf_parser::Rect {
+        x_min: at(0),
+        y_min: at(1),
+        x_max: at(2),
+        y_max: at(3),
+    }
 }
 
 impl FontFace {
+    /// The tight bounds of a glyph's outline, font units (as
+    /// `ttf_parser::Face::glyph_bounding_box`, which outlines the glyph); none for a glyph
+    /// without an outline. Outlined once per glyph and face, then read without locking.
+    pub fn bbox(&self, gid: u16) -> Option<ttf_parser::Rect> {
+        let Some(slot) = self.bboxes.get(usize::from(gid)) else {
+            return self.face.glyph_bounding_box(ttf_parser::GlyphId(gid));
+        };
+        let v = match slot.load(Ordering::Relaxed) {
+            BBOX_UNKNOWN => {
+                let v = self
+                    .face
+                    .glyph_bounding_box(ttf_parser::GlyphId(gid))
+                    .map_or(BBOX_NONE, pack_bbox);
+                // A box that packs to a sentinel stays uncached (outlined each time).
+                if v != BBOX_UNKNOWN {
+                    slot.store(v, Ordering::Relaxed);
+                }
+                v
+            }
+            v => v,
+        };
+        (v != BBOX_NONE).then(|| unpack_bbox(v))
+    }
+
     /// The face, for shaping (derefs to `ttf_parser::Face`).
     pub fn face(&self) -> &rustybuzz::Face<'static> {
         &self.face
@@ -181,12 +229,14 @@ impl FontDb {
                 .file_name()
                 .map(|f| f.to_string_lossy().into_owned())
                 .unwrap_or_default();
+            let glyphs = face.number_of_glyphs();
             faces.push(FontFace {
                 id: id.clone(),
                 file: file_name,
                 data,
                 face,
                 plans: [OnceLock::new(), OnceLock::new()],
+                bboxes: (0..glyphs).map(|_| AtomicU64::new(BBOX_UNKNOWN)).collect(),
             });
         }
         let mut families = BTreeMap::new();
@@ -262,5 +312,42 @@ impl FontDb {
     /// The directory the fonts came from.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cached_bounds_are_the_outline_bounds() {
+        let db = FontDb::shared().unwrap();
+        for i in 0..db.len() {
+            let f = db.get(i as FontId);
+            let n = f.face().number_of_glyphs();
+            // Every 7th glyph, the space and the last, each asked twice (fill, then hit).
+            let space = f.face().glyph_index(' ').map_or(0, |g| g.0);
+            for gid in (0..n).step_by(7).chain([space, n - 1]) {
+                let want = f.face().glyph_bounding_box(ttf_parser::GlyphId(gid));
+                assert_eq!(f.bbox(gid), want, "{} glyph {gid}", f.id);
+                assert_eq!(f.bbox(gid), want, "{} glyph {gid} (cached)", f.id);
+            }
+            assert_eq!(f.bbox(space), None, "{}: the space has no outline", f.id);
+            // Past the last glyph: what ttf-parser says (nothing), no panic.
+            assert_eq!(
+                f.bbox(n),
+                f.face().glyph_bounding_box(ttf_parser::GlyphId(n))
+            );
+        }
+        for r in [(-1i16, -1, -1, -1), (1, 1, 0, 0), (-32768, 12, 32767, -5)] {
+            let rect = ttf_parser::Rect {
+                x_min: r.0,
+                y_min: r.1,
+                x_max: r.2,
+                y_max: r.3,
+            };
+            assert_eq!(unpack_bbox(pack_bbox(rect)), rect);
+        }
     }
 }

@@ -861,7 +861,7 @@ fn place(
 /// The inked bounds of a placed glyph, mm; none for a blank.
 pub fn glyph_ink(db: &FontDb, g: &Glyph) -> Option<Rect> {
     let face = db.get(g.font);
-    let bb = face.face().glyph_bounding_box(ttf_parser::GlyphId(g.gid))?;
+    let bb = face.bbox(g.gid)?;
     let t = g.transform(face.units_per_em());
     let pts = [
         t.apply(f32::from(bb.x_min), f32::from(bb.y_min)),
