@@ -85,6 +85,7 @@ fn bench(c: &mut Criterion) {
             let d = r.compose(&req).unwrap();
             let one = Document {
                 pages: vec![d.pages[0].clone()],
+                ..Document::default()
             };
             r.encode(&one, "bench", &png).unwrap()
         };

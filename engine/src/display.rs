@@ -439,4 +439,7 @@ pub struct Page {
 pub struct Document {
     /// The pages.
     pub pages: Vec<Page>,
+    /// The digest of the certificate's data, as its signed codes carry it
+    /// ([`crate::signed::canonical_digest`]); zero for a document not composed from a request.
+    pub data_digest: [u8; 16],
 }

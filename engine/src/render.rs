@@ -64,6 +64,9 @@ pub struct Rendered {
     pub files: Vec<Vec<u8>>,
     /// Number of pages.
     pub pages: usize,
+    /// The digest of the certificate's data, as its signed codes carry it (what the issuance
+    /// ledger records).
+    pub data_digest: [u8; 16],
 }
 
 /// Renders requests.
@@ -180,7 +183,11 @@ impl Renderer {
                 })?
             }
         };
-        Ok(Rendered { files, pages })
+        Ok(Rendered {
+            files,
+            pages,
+            data_digest: doc.data_digest,
+        })
     }
 
     /// The whole flow.

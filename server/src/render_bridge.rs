@@ -3,7 +3,6 @@
 
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
 use shomei_engine::pool::Job;
 use shomei_engine::render::Rendered;
 
@@ -11,12 +10,15 @@ use crate::config::hex;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// A finished render with the digest of its bytes.
+/// A finished render with the digest of its data.
 #[derive(Debug)]
 pub struct Done {
     /// The files.
     pub rendered: Rendered,
-    /// SHA-256 of every file in order, hex.
+    /// The digest of the certificate's signed data, hex (what its codes carry and
+    /// `POST /v1/verify` answers): the ledger's record of what was issued. Not a hash of the
+    /// document's bytes, which would cost a millisecond a certificate for nothing the
+    /// ledger can check.
     pub digest: String,
     /// Time in the pool (queue + render).
     pub elapsed: Duration,
@@ -30,16 +32,10 @@ pub async fn render(state: &AppState, job: Job) -> Result<Done, ApiError> {
     state
         .pool
         .try_submit(job, move |r| {
-            let out = r.map(|rendered| {
-                let mut h = Sha256::new();
-                for f in &rendered.files {
-                    h.update(f);
-                }
-                Done {
-                    digest: hex(&h.finalize()),
-                    rendered,
-                    elapsed: start.elapsed(),
-                }
+            let out = r.map(|rendered| Done {
+                digest: hex(&rendered.data_digest),
+                rendered,
+                elapsed: start.elapsed(),
             });
             let _ = tx.send(out);
         })

@@ -457,6 +457,8 @@ async fn verify_payload_and_scan_every_verdict() {
         String::from_utf8_lossy(&r.body)
     );
     let serial: u64 = r.header("x-shomei-serial").parse().unwrap();
+    let r_digest = r.header("x-shomei-data-digest");
+    assert_eq!(r_digest.len(), 32, "{r_digest}");
     let pages = parts(&r.header("content-type"), &r.body);
     assert_eq!(pages.len(), 2);
     let (front, back) = (pages[0].clone(), pages[1].clone());
@@ -495,6 +497,8 @@ async fn verify_payload_and_scan_every_verdict() {
         assert_eq!(c["pages"], 1);
         assert_eq!(c["key_id"], 1);
         assert_eq!(c["in_ledger"], true);
+        // The issuance's data digest is the one its code carries.
+        assert_eq!(c["digest"], r_digest.as_str(), "{v}");
     }
 
     // The payload itself, as hex and as base64.
@@ -583,7 +587,9 @@ async fn verify_payload_and_scan_every_verdict() {
     // The scan limit (8 MiB here) replaces the general body limit (4 MiB) on this route.
     let r = scan(QA, vec![0u8; 6 << 20]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    let r = scan(QA, vec![0u8; 9 << 20]).await;
+    let r = s
+        .post_refusable("/v1/verify", QA, "image/png", vec![0u8; 9 << 20])
+        .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.json()["error"], "too_large");
 

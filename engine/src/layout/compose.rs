@@ -257,6 +257,7 @@ impl Composer {
             }
             // ---- end security print ----
         }
+        doc.data_digest = digest.unwrap_or_else(|| signed::canonical_digest(bound));
         Ok(doc)
     }
 

@@ -1591,7 +1591,10 @@ mod tests {
     }
 
     fn doc(pages: Vec<Page>) -> Document {
-        Document { pages }
+        Document {
+            pages,
+            ..Document::default()
+        }
     }
 
     fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

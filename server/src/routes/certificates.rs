@@ -281,8 +281,8 @@ pub async fn issue(
     if let Ok(v) = HeaderValue::from_str(&rfc3339_jst(now)) {
         h.insert("x-shomei-issued-at", v);
     }
-    if let Ok(v) = HeaderValue::from_str(&format!("sha256={}", done.digest)) {
-        h.insert("x-shomei-digest", v);
+    if let Ok(v) = HeaderValue::from_str(&done.digest) {
+        h.insert("x-shomei-data-digest", v);
     }
     Ok(r)
 }

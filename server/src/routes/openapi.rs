@@ -50,7 +50,9 @@ pub fn document() -> Value {
                 "responses": {
                     "200": { "description": "PDF; PNG (one page) or multipart/mixed of PNG pages",
                              "headers": { "X-Shomei-Serial": { "schema": { "type": "string" } }, "X-Shomei-Pages": { "schema": { "type": "integer" } },
-                                          "X-Shomei-Issued-At": { "schema": { "type": "string", "format": "date-time" } } },
+                                          "X-Shomei-Issued-At": { "schema": { "type": "string", "format": "date-time" } },
+                                          "X-Shomei-Copies": { "schema": { "type": "integer" } },
+                                          "X-Shomei-Data-Digest": { "description": "digest of the signed data (hex), as the codes carry it and the ledger records it", "schema": { "type": "string" } } },
                              "content": { "application/pdf": {}, "image/png": {}, "multipart/mixed": {} } },
                     "400": err("malformed JSON"), "401": err("no or bad token"), "403": err("role may not"),
                     "413": err("body too large"), "422": err("invalid field (named in `field`)"), "429": err("terminal over its rate"),

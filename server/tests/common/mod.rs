@@ -166,6 +166,63 @@ impl Server {
         }
     }
 
+    /// A POST whose body the server may refuse before reading it all (413): written on its
+    /// own task over a plain socket, write errors ignored, so an early answer is read instead
+    /// of failing the client with a broken pipe (what hyper's client does).
+    pub(crate) async fn post_refusable(
+        &self,
+        path: &str,
+        token: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> Resp {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
+        let (mut rd, mut wr) = stream.into_split();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
+             Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            self.addr,
+            body.len()
+        );
+        let writer = tokio::spawn(async move {
+            if wr.write_all(head.as_bytes()).await.is_ok() {
+                let _ = wr.write_all(&body).await;
+            }
+        });
+        let mut raw = Vec::new();
+        let _ = rd.read_to_end(&mut raw).await;
+        writer.abort();
+        let end = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a response head");
+        let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+        let status: u16 = head
+            .split(' ')
+            .nth(1)
+            .and_then(|c| c.parse().ok())
+            .expect("a status line");
+        let mut headers = HeaderMap::new();
+        for line in head.lines().skip(1) {
+            if let Some((k, v)) = line.split_once(':') {
+                headers.insert(
+                    hyper::header::HeaderName::from_bytes(k.trim().as_bytes()).unwrap(),
+                    v.trim().parse().unwrap(),
+                );
+            }
+        }
+        let len: usize = headers
+            .get("content-length")
+            .and_then(|v| v.to_str().ok()?.parse().ok())
+            .unwrap_or(raw.len() - end - 4);
+        Resp {
+            status: StatusCode::from_u16(status).unwrap(),
+            headers,
+            body: Bytes::copy_from_slice(&raw[end + 4..(end + 4 + len).min(raw.len())]),
+        }
+    }
+
     pub(crate) async fn get(&self, path: &str, token: Option<&str>) -> Resp {
         self.call(Method::GET, path, token, None).await
     }

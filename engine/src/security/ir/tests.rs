@@ -311,6 +311,7 @@ fn pdf_has_a_device_cmyk_image_in_the_back_base_and_is_deterministic() {
     let page = back_page();
     let doc = Document {
         pages: vec![page.clone(), page],
+        ..Document::default()
     };
     let w = PdfWriter::new(FontDb::shared().unwrap());
     let a = w.write(&doc, &PdfOptions::default()).unwrap();
