@@ -69,8 +69,10 @@ const BLACK_CMYK: [f32; 4] = [0.0, 0.0, 0.0, 1.0];
 /// Seal vermilion (朱肉).
 const VERMILION_CMYK: [f32; 4] = [0.0, 0.85, 0.8, 0.0];
 
-/// Modules drawn by one glyph of a module font (two bits a module: a byte a glyph).
+/// Modules drawn by one glyph of a module font (two bits a module: a byte a glyph). The
+/// module text packs four at a time with one multiply; it must stay 4.
 const MODULES_PER_GLYPH: usize = 4;
+const _: () = assert!(MODULES_PER_GLYPH == 4);
 
 /// How far a module font's dots are inset from their pixel edges, px.
 const DOT_INSET: f32 = 1.0 / 32.0;
@@ -856,7 +858,13 @@ impl<'a> Emitter<'a> {
             let mut w = 0;
             let mut groups = row.chunks_exact(MODULES_PER_GLYPH);
             for group in &mut groups {
-                w += string_byte(&mut buf[w..], code(group));
+                // The four 2-bit levels (bytes 0–3 of a little-endian word) gathered into the
+                // top byte by one multiply: byte k shifted by 30 − 8k, no carries between.
+                let mut four = [0u8; 4];
+                four.copy_from_slice(group);
+                let x = u32::from_le_bytes(four) & 0x0303_0303;
+                let c = (x.wrapping_mul(0x4010_0401) >> 24) as u8;
+                w += string_byte(&mut buf[w..], c);
             }
             if !groups.remainder().is_empty() {
                 w += string_byte(&mut buf[w..], code(groups.remainder()));
