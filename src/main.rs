@@ -45,6 +45,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    shomei_engine::pool::disable_transparent_huge_pages();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Text(a) => cmd_text::run(a),

@@ -77,6 +77,7 @@ fn warm_up(renderer: std::sync::Arc<shomei_engine::render::Renderer>) {
 }
 
 fn main() -> ExitCode {
+    let no_thp = shomei_engine::pool::disable_transparent_huge_pages();
     let args = Args::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -84,6 +85,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
+    tracing::debug!(disabled = no_thp, "transparent huge pages");
     let mut config = match &args.config {
         Some(p) => match Config::load(p) {
             Ok(c) => c,
