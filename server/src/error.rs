@@ -104,6 +104,28 @@ impl ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, error, message)
     }
 
+    /// A body that could not be read: 413 over the route's `limit` (bytes) with `hint` on
+    /// what to send instead, else 400.
+    pub fn body(
+        e: &axum::extract::rejection::BytesRejection,
+        limit: usize,
+        hint: &str,
+    ) -> ApiError {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large",
+                format!("the body is larger than {limit} bytes; {hint}"),
+            )
+        } else {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_body",
+                "the body could not be read",
+            )
+        }
+    }
+
     /// An engine error: input problems are 422 on the request path (`data.members[1].name`).
     pub fn from_engine(e: &Error, retry_after: u32) -> ApiError {
         match e {

@@ -536,56 +536,45 @@ impl Keyed {
     /// keep `B` within the bound, at least one.
     fn for_each_swap(&mut self, n: usize, mut swap: impl FnMut(usize, usize)) {
         let mut i = n.saturating_sub(1) as u64;
+        let fits =
+            |ranges: &[u64]| ranges.iter().map(|r| u128::from(*r)).product::<u128>() <= BATCH_BOUND;
         while i >= 1 {
-            if (3..TRIPLE_MAX).contains(&i) {
-                // The common case, unrolled: three ranges, B < 2⁶¹ without checking.
-                let (r1, r2, r3) = (i + 1, i, i - 1);
-                let b = r1 * r2 * r3;
-                let (j1, j2, j3) = loop {
-                    let m = u128::from(self.words.next()) * u128::from(r1);
-                    let m2 = u128::from(m as u64) * u128::from(r2);
-                    let m3 = u128::from(m2 as u64) * u128::from(r3);
-                    let l = m3 as u64;
-                    if l >= b || l >= b.wrapping_neg() % b {
-                        break ((m >> 64) as usize, (m2 >> 64) as usize, (m3 >> 64) as usize);
-                    }
-                };
-                let at = i as usize;
-                swap(at, j1);
-                swap(at - 1, j2);
-                swap(at - 2, j3);
+            let at = i as usize;
+            if i >= 3 && (i < TRIPLE_MAX || fits(&[i + 1, i, i - 1])) {
+                let [a, b, c] = self.draw([i + 1, i, i - 1]);
+                swap(at, a);
+                swap(at - 1, b);
+                swap(at - 2, c);
                 i -= 3;
+            } else if i >= 2 && fits(&[i + 1, i]) {
+                let [a, b] = self.draw([i + 1, i]);
+                swap(at, a);
+                swap(at - 1, b);
+                i -= 2;
             } else {
-                let mut ranges = [0u64; 3];
-                let mut k = 0;
-                let mut bound: u128 = 1;
-                while k < 3 && i > k as u64 {
-                    let r = i + 1 - k as u64;
-                    if k > 0 && bound * u128::from(r) > BATCH_BOUND {
-                        break;
-                    }
-                    bound *= u128::from(r);
-                    ranges[k] = r;
-                    k += 1;
-                }
-                let b = bound as u64;
-                let mut js = [0u64; 3];
-                loop {
-                    let mut l = self.words.next();
-                    for (j, r) in js.iter_mut().zip(&ranges[..k]) {
-                        let m = u128::from(l) * u128::from(*r);
-                        *j = (m >> 64) as u64;
-                        l = m as u64;
-                    }
-                    // `l ≥ b` accepts at once; below it, only the residue 2⁶⁴ mod B rejects.
-                    if l >= b || l >= b.wrapping_neg() % b {
-                        break;
-                    }
-                }
-                for (t, j) in js[..k].iter().enumerate() {
-                    swap((i - t as u64) as usize, *j as usize);
-                }
-                i -= k as u64;
+                let [a] = self.draw([i + 1]);
+                swap(at, a);
+                i -= 1;
+            }
+        }
+    }
+
+    /// One batch: `K` independent uniform draws below `ranges` from one `u64` (rejected and
+    /// redrawn while the last low word is under `2⁶⁴ mod B`).
+    #[inline]
+    fn draw<const K: usize>(&mut self, ranges: [u64; K]) -> [usize; K] {
+        let b: u64 = ranges.iter().product();
+        loop {
+            let mut l = self.words.next();
+            let mut js = [0usize; K];
+            for (j, r) in js.iter_mut().zip(ranges) {
+                let m = u128::from(l) * u128::from(r);
+                *j = (m >> 64) as usize;
+                l = m as u64;
+            }
+            // `l ≥ b` accepts at once; below it, only the residue 2⁶⁴ mod B rejects.
+            if l >= b || l >= b.wrapping_neg() % b {
+                return js;
             }
         }
     }

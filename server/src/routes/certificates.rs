@@ -150,22 +150,11 @@ pub async fn issue(
 ) -> Result<Response, ApiError> {
     let arrived = Instant::now();
     let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!(
-                    "the body is larger than {} bytes; shrink images or split the request",
-                    state.limits.max_body_bytes
-                ),
-            )
-        } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_body",
-                "the body could not be read",
-            )
-        }
+        ApiError::body(
+            &e,
+            state.limits.max_body_bytes,
+            "shrink images or split the request",
+        )
     })?;
     let b = parse(&body)?;
     caller.require(

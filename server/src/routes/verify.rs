@@ -238,22 +238,11 @@ pub async fn verify(
         "verify codes",
     )?;
     let body = body.map_err(|e| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!(
-                    "the body is larger than {} bytes; scan at 300 dpi, in grey, or crop to the code",
-                    state.limits.max_scan_bytes
-                ),
-            )
-        } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_body",
-                "the body could not be read",
-            )
-        }
+        ApiError::body(
+            &e,
+            state.limits.max_scan_bytes,
+            "scan at 300 dpi, in grey, or crop to the code",
+        )
     })?;
     let input = input(&headers, body)?;
     let kind = match input {
