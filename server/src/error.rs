@@ -104,26 +104,13 @@ impl ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, error, message)
     }
 
-    /// A body that could not be read: 413 over the route's `limit` (bytes) with `hint` on
-    /// what to send instead, else 400.
-    pub fn body(
-        e: &axum::extract::rejection::BytesRejection,
-        limit: usize,
-        hint: &str,
-    ) -> ApiError {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                format!("the body is larger than {limit} bytes; {hint}"),
-            )
-        } else {
-            ApiError::new(
-                StatusCode::BAD_REQUEST,
-                "bad_body",
-                "the body could not be read",
-            )
-        }
+    /// A body larger than the route's `limit`; `hint` says how to shrink it.
+    pub fn too_large(limit: usize, hint: &str) -> ApiError {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!("the body is larger than {limit} bytes; {hint}"),
+        )
     }
 
     /// An engine error: input problems are 422 on the request path (`data.members[1].name`).
@@ -176,6 +163,38 @@ impl IntoResponse for ApiError {
         r.extensions_mut().insert(ErrorKind(self.error));
         r
     }
+}
+
+/// Reads a request's body, at most `limit` bytes (the route's `DefaultBodyLimit`). A body whose
+/// declared `Content-Length` is over the limit is refused before a byte of it is read: the client
+/// hears 413 at once (and a client that sent `Expect: 100-continue` never sends it) instead of the
+/// server reading megabytes it will throw away.
+pub async fn read_body(
+    req: axum::extract::Request,
+    limit: usize,
+    hint: &str,
+) -> Result<axum::body::Bytes, ApiError> {
+    use axum::extract::FromRequest;
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(ApiError::too_large(limit, hint));
+    }
+    axum::body::Bytes::from_request(req, &())
+        .await
+        .map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::too_large(limit, hint)
+            } else {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "bad_body",
+                    "the body could not be read",
+                )
+            }
+        })
 }
 
 #[cfg(test)]

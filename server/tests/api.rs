@@ -214,9 +214,34 @@ async fn issue_pdf_png_and_every_error_status() {
     // 413.
     let mut big = juminhyo("mihon-shi");
     big["data"]["address"] = json!("見".repeat(40_000));
-    let r = s.post("/v1/certificates", Some(KIOSK), &big).await;
+    let r = s
+        .post_head_only(
+            "/v1/certificates",
+            Some(KIOSK),
+            "application/json",
+            serde_json::to_vec(&big).unwrap().len(),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.json()["error"], "too_large");
+    // Without a declared length the limit holds as the body arrives.
+    let r = s
+        .post_chunked_prefix(
+            "/v1/certificates",
+            Some(KIOSK),
+            "application/json",
+            &vec![b' '; 64 * 1024 + 1],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        r.json()["message"]
+            .as_str()
+            .unwrap()
+            .contains("larger than 65536 bytes"),
+        "{}",
+        r.json()
+    );
 
     // Nothing a client sent gave a 500.
     let text = String::from_utf8(s.get("/metrics", None).await.body.to_vec()).unwrap();
@@ -574,21 +599,16 @@ async fn verify_payload_and_scan_every_verdict() {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // Refused before the body is read: the server does not take a scan from no one.
     let r = s
-        .send(
-            Method::POST,
-            "/v1/verify",
-            None,
-            Some("image/png"),
-            Some(back.clone()),
-        )
+        .post_head_only("/v1/verify", None, "image/png", back.len())
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     // The scan limit (8 MiB here) replaces the general body limit (4 MiB) on this route.
     let r = scan(QA, vec![0u8; 6 << 20]).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = s
-        .post_refusable("/v1/verify", QA, "image/png", vec![0u8; 9 << 20])
+        .post_head_only("/v1/verify", Some(QA), "image/png", 9 << 20)
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.json()["error"], "too_large");

@@ -7,9 +7,8 @@
 
 use std::time::Instant;
 
-use axum::body::{Body, Bytes};
-use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::body::Body;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::{Map, Value};
@@ -20,7 +19,7 @@ use shomei_engine::render::{Format, OutputOptions};
 use crate::auth::Caller;
 use crate::clock::{iso_date, jst_date, rfc3339_jst, unix_seconds};
 use crate::config::Role;
-use crate::error::{json_object, ApiError};
+use crate::error::{json_object, read_body, ApiError};
 use crate::ledger::Issuance;
 use crate::render_bridge;
 use crate::state::AppState;
@@ -146,16 +145,15 @@ fn parse(body: &[u8]) -> Result<Body_, ApiError> {
 pub async fn issue(
     State(state): State<AppState>,
     caller: Caller,
-    body: Result<Bytes, BytesRejection>,
+    req: Request,
 ) -> Result<Response, ApiError> {
+    let body = read_body(
+        req,
+        state.limits.max_body_bytes,
+        "shrink images or split the request",
+    )
+    .await?;
     let arrived = Instant::now();
-    let body = body.map_err(|e| {
-        ApiError::body(
-            &e,
-            state.limits.max_body_bytes,
-            "shrink images or split the request",
-        )
-    })?;
     let b = parse(&body)?;
     caller.require(
         &[Role::Kiosk, Role::Counter, Role::Qa, Role::Admin],

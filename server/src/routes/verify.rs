@@ -17,8 +17,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::Json;
 use base64::Engine as _;
@@ -31,7 +30,7 @@ use shomei_engine::untrusted_image::{self, Rejection};
 
 use crate::auth::Caller;
 use crate::config::{hex, Role};
-use crate::error::{json_object, ApiError};
+use crate::error::{json_object, read_body, ApiError};
 use crate::ledger::Ledger;
 use crate::state::AppState;
 
@@ -231,19 +230,18 @@ pub async fn verify(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    req: Request,
 ) -> Result<Json<Value>, ApiError> {
     caller.require(
         &[Role::Kiosk, Role::Counter, Role::Qa, Role::Admin],
         "verify codes",
     )?;
-    let body = body.map_err(|e| {
-        ApiError::body(
-            &e,
-            state.limits.max_scan_bytes,
-            "scan at 300 dpi, in grey, or crop to the code",
-        )
-    })?;
+    let body = read_body(
+        req,
+        state.limits.max_scan_bytes,
+        "scan at 300 dpi, in grey, or crop to the code",
+    )
+    .await?;
     let input = input(&headers, body)?;
     let kind = match input {
         Input::Payload(_) => "payload",

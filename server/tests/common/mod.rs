@@ -166,33 +166,97 @@ impl Server {
         }
     }
 
-    /// A POST whose body the server may refuse before reading it all (413): written on its
-    /// own task over a plain socket, write errors ignored, so an early answer is read instead
-    /// of failing the client with a broken pipe (what hyper's client does).
-    pub(crate) async fn post_refusable(
+    /// A POST the server must refuse from its head alone (401 without a token, 413 for a
+    /// declared length over the limit): only the head is sent, declaring `len` body bytes,
+    /// and the answer must come without them. Sending the body as well races the server's
+    /// close: the kernel resets a connection closed with unread bytes, and the reset can
+    /// discard the answer before the client reads it.
+    pub(crate) async fn post_head_only(
         &self,
         path: &str,
-        token: &str,
+        token: Option<&str>,
         content_type: &str,
-        body: Vec<u8>,
+        len: usize,
+    ) -> Resp {
+        self.raw_post(
+            path,
+            token,
+            content_type,
+            &format!("Content-Length: {len}"),
+            &[],
+        )
+        .await
+    }
+
+    /// A chunked POST of one chunk, `prefix`, that the body never finishes: the server must
+    /// answer from what it has read (413 once a body without a declared length passes the
+    /// limit).
+    pub(crate) async fn post_chunked_prefix(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        prefix: &[u8],
+    ) -> Resp {
+        let mut chunk = format!("{:x}\r\n", prefix.len()).into_bytes();
+        chunk.extend_from_slice(prefix);
+        chunk.extend_from_slice(b"\r\n");
+        self.raw_post(
+            path,
+            token,
+            content_type,
+            "Transfer-Encoding: chunked",
+            &chunk,
+        )
+        .await
+    }
+
+    /// Writes a request head (with `framing`, its length header) and `sent` over a plain
+    /// socket, then reads one answer without waiting for the server to close.
+    async fn raw_post(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        content_type: &str,
+        framing: &str,
+        sent: &[u8],
     ) -> Resp {
         use tokio::io::{AsyncReadExt, AsyncWriteExt};
-        let stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
-        let (mut rd, mut wr) = stream.into_split();
+        let auth = token
+            .map(|t| format!("Authorization: Bearer {t}\r\n"))
+            .unwrap_or_default();
+        let mut stream = tokio::net::TcpStream::connect(self.addr).await.unwrap();
         let head = format!(
-            "POST {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Bearer {token}\r\n\
-             Content-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            "POST {path} HTTP/1.1\r\nHost: {}\r\n{auth}\
+             Content-Type: {content_type}\r\n{framing}\r\nConnection: close\r\n\r\n",
             self.addr,
-            body.len()
         );
-        let writer = tokio::spawn(async move {
-            if wr.write_all(head.as_bytes()).await.is_ok() {
-                let _ = wr.write_all(&body).await;
-            }
-        });
+        stream.write_all(head.as_bytes()).await.unwrap();
+        stream.write_all(sent).await.unwrap();
+        // Read the head and the length it declares; the server need not close first.
         let mut raw = Vec::new();
-        let _ = rd.read_to_end(&mut raw).await;
-        writer.abort();
+        let read_answer = async {
+            let mut buf = [0u8; 4096];
+            loop {
+                if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                    let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+                    let len: usize = head
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .and_then(|v| v.trim().parse().ok())
+                        .unwrap_or(0);
+                    if raw.len() >= end + 4 + len {
+                        return;
+                    }
+                }
+                let n = stream.read(&mut buf).await.unwrap();
+                assert!(n > 0, "closed before a whole answer: {raw:?}");
+                raw.extend_from_slice(&buf[..n]);
+            }
+        };
+        tokio::time::timeout(Duration::from_secs(30), read_answer)
+            .await
+            .expect("the server answered without waiting for more of the body");
         let end = raw
             .windows(4)
             .position(|w| w == b"\r\n\r\n")
