@@ -31,14 +31,9 @@ pub fn qr_mask(payload: &[u8], x: f32, y: f32) -> Result<BitMask> {
     for my in 0..n {
         row.fill(0);
         for mx in 0..n {
-            if colors.get((my * n + mx) as usize) != Some(&true) {
-                continue;
-            }
-            let x0 = (QUIET + mx) * MODULE_PX;
-            for xx in x0..x0 + MODULE_PX {
-                if let Some(b) = row.get_mut((xx / 8) as usize) {
-                    *b |= 0x80 >> (xx % 8);
-                }
+            if colors.get((my * n + mx) as usize) == Some(&true) {
+                let x0 = (QUIET + mx) * MODULE_PX;
+                set_bits(&mut row, x0 as usize, (x0 + MODULE_PX) as usize);
             }
         }
         let y0 = ((QUIET + my) * MODULE_PX) as usize;
@@ -59,6 +54,19 @@ pub fn qr_mask(payload: &[u8], x: f32, y: f32) -> Result<BitMask> {
         bits: Arc::new(bits),
         ink: Ink::Black,
     })
+}
+
+/// Sets bits `from..to` of a most-significant-bit-first row (those inside it).
+fn set_bits(row: &mut [u8], from: usize, to: usize) {
+    let to = to.min(row.len() * 8);
+    let mut i = from;
+    while i < to {
+        let (byte, bit) = (i / 8, i % 8);
+        let n = (8 - bit).min(to - i);
+        // n ones, placed after the first `bit` bits of the byte.
+        row[byte] |= ((0xffu16 << (8 - n)) as u8) >> bit;
+        i += n;
+    }
 }
 
 /// The symbol's modules (side, row-major, true = dark) at level M. The same steps as
@@ -108,8 +116,13 @@ const MASKS: [MaskPattern; 8] = [
 /// The mask penalty of ISO/IEC 18004 §7.8.3 on an `n`×`n` grid: N1 runs of five or more
 /// modules of one colour (3 + run − 5), N2 2×2 blocks of one colour (3 each), N3 finder-like
 /// 1:1:3:1:1 patterns with four light modules on one side (40 each), N4 the dark share's
-/// distance from 50 % (10 per whole 5 %). Rows and columns are scored as contiguous lines.
+/// distance from 50 % (10 per whole 5 %). Symbols up to [`BITS_MAX`] modules a side (version
+/// 10; a certificate's code is version 6) are scored a row or column at a time as bits
+/// ([`penalty_bits`]); larger ones line by line.
 fn penalty(dark: &[bool], n: usize) -> u32 {
+    if n <= BITS_MAX && dark.len() >= n * n {
+        return penalty_bits(dark, n);
+    }
     let mut score = 0u32;
     let mut line = vec![false; n];
     for y in 0..n {
@@ -129,11 +142,65 @@ fn penalty(dark: &[bool], n: usize) -> u32 {
             score += 3 * u32::from((a[0] == a[1]) & (b[0] == a[0]) & (b[1] == a[0]));
         }
     }
-    // N4: balance.
+    score + balance_penalty(dark, n)
+}
+
+/// N4: the dark share's distance from 50 %, 10 per whole 5 %.
+fn balance_penalty(dark: &[bool], n: usize) -> u32 {
     let d = dark.iter().filter(|d| **d).count();
     let total = (n * n).max(1);
     let pct = (d * 100) / total;
-    score += 10 * (pct.abs_diff(50) / 5) as u32;
+    10 * (pct.abs_diff(50) / 5) as u32
+}
+
+/// Largest side scored as bits: a line with four light modules padded on each side, and the
+/// four after a finder-like pattern looked at, fits in a `u64` (4 + 56 + 4 ≤ 64).
+const BITS_MAX: usize = 56;
+
+/// [`penalty`] with each row and column a `u64` (module `i` at bit `i`): every rule is a few
+/// shifts, ANDs and a popcount a line instead of a step a module.
+fn penalty_bits(dark: &[bool], n: usize) -> u32 {
+    let mut rows = [0u64; BITS_MAX];
+    let mut cols = [0u64; BITS_MAX];
+    for (y, row) in dark.chunks_exact(n).take(n).enumerate() {
+        for (x, &d) in row.iter().enumerate() {
+            rows[y] |= u64::from(d) << x;
+            cols[x] |= u64::from(d) << y;
+        }
+    }
+    let mut score = 0u32;
+    for i in 0..n {
+        score += line_penalty_bits(rows[i], n) + line_penalty_bits(cols[i], n);
+    }
+    // N2: a 2×2 block at x has a[x] = a[x+1] = b[x] = b[x+1]; x < n − 1.
+    let inner = (1u64 << (n - 1)) - 1;
+    for w in rows[..n].windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let same = !(a ^ (a >> 1)) & !(a ^ b) & !(a ^ (b >> 1)) & inner;
+        score += 3 * same.count_ones();
+    }
+    score + balance_penalty(dark, n)
+}
+
+/// N1 and N3 of one line of `n` ≤ [`BITS_MAX`] modules, module `i` at bit `i`.
+fn line_penalty_bits(line: u64, n: usize) -> u32 {
+    // N1: a run of L ≥ 5 scores L − 2 = (L − 4) + 2: one per window of five equal modules
+    // inside it, and two for the window that starts it.
+    let equal_next = !(line ^ (line >> 1)) & ((1u64 << (n - 1)) - 1);
+    let e = equal_next;
+    let five = e & (e >> 1) & (e >> 2) & (e >> 3);
+    let starts = five & !(five << 1);
+    let mut score = five.count_ones() + 2 * starts.count_ones();
+    // N3: 1011101 (the same read either way) at bit j of the line padded with four light
+    // modules before it; light outside the symbol. Its first and last modules are dark, so
+    // a match lies inside the symbol, and j + 10 ≤ n + 7 < 64.
+    let p = line << 4;
+    let pattern = p & !(p >> 1) & (p >> 2) & (p >> 3) & (p >> 4) & !(p >> 5) & (p >> 6);
+    let light = !p;
+    let light4 = light & (light >> 1) & (light >> 2) & (light >> 3);
+    let before = light4 << 4;
+    let after = light4 >> 7;
+    score += 40 * (pattern & (before | after)).count_ones();
     score
 }
 
@@ -249,6 +316,20 @@ mod tests {
     }
 
     #[test]
+    fn set_bits_sets_exactly_the_range() {
+        for from in 0..24 {
+            for to in from..=26 {
+                let mut row = [0u8; 3];
+                set_bits(&mut row, from, to);
+                for i in 0..24 {
+                    let set = row[i / 8] & (0x80 >> (i % 8)) != 0;
+                    assert_eq!(set, (from..to).contains(&i), "{from}..{to} bit {i}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn finder_like_patterns_count_with_light_on_either_side() {
         let line = |s: &str| s.bytes().map(|b| b == b'1').collect::<Vec<bool>>();
         // At the start (the outside is light), at the end, and boxed in by dark on both
@@ -259,6 +340,30 @@ mod tests {
         // Light on both sides counts once; a run of six light modules adds N1 (3 + 1).
         assert_eq!(line_penalty(&line("000010111010000")), 40);
         assert_eq!(line_penalty(&line("0000001011101")), 40 + 4);
+        // The bit scorer agrees on each, and on edge cases of runs.
+        for l in [
+            "10111010000",
+            "00001011101",
+            "1101011101011",
+            "000010111010000",
+            "0000001011101",
+            "11111",
+            "1111",
+            "0000011111000001",
+            "1011101",
+            "10111011011101",
+        ] {
+            let bools = line(l);
+            let bits = bools
+                .iter()
+                .enumerate()
+                .fold(0u64, |a, (i, d)| a | (u64::from(*d) << i));
+            assert_eq!(
+                line_penalty_bits(bits, bools.len()),
+                line_penalty(&bools),
+                "{l}"
+            );
+        }
     }
 
     #[test]
@@ -272,7 +377,7 @@ mod tests {
             x ^= x << 17;
             x
         };
-        for n in [7usize, 11, 21, 25, 41, 57] {
+        for n in [7usize, 11, 21, 25, 41, 55, 56, 57, 61] {
             for round in 0..40 {
                 let dark: Vec<bool> = (0..n * n)
                     .map(|i| match round % 4 {
@@ -296,6 +401,17 @@ mod tests {
                     penalty_reference(&dark, n),
                     "n {n} round {round}"
                 );
+                if n <= BITS_MAX {
+                    let mut line = 0u64;
+                    for (i, d) in dark[..n].iter().enumerate() {
+                        line |= u64::from(*d) << i;
+                    }
+                    assert_eq!(
+                        line_penalty_bits(line, n),
+                        line_penalty(&dark[..n]),
+                        "n {n} round {round}, first row"
+                    );
+                }
             }
         }
     }

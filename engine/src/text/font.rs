@@ -207,10 +207,11 @@ impl FontDb {
             .collect::<Vec<_>>();
         for (i, (id, path)) in all.iter().enumerate() {
             let file = path.display().to_string();
-            let bytes = std::fs::read(path).map_err(|e| Error::Font {
+            let mut bytes = std::fs::read(path).map_err(|e| Error::Font {
                 file: file.clone(),
                 message: format!("cannot read: {e}"),
             })?;
+            drop_glyph_names(&mut bytes);
             let data: &'static [u8] = Box::leak(bytes.into_boxed_slice());
             let face = rustybuzz::Face::from_slice(data, 0).ok_or_else(|| Error::Font {
                 file: file.clone(),
@@ -315,6 +316,56 @@ impl FontDb {
     }
 }
 
+/// Makes a TrueType file's `post` table version 3 (no glyph names), in place: the version
+/// field and the table's length in the directory (and its checksum) are rewritten, the name
+/// data stays behind, unreferenced. Nothing shomei does reads glyph names — shaping goes by
+/// `cmap` and GSUB, the PDF's CID fonts by glyph id (Identity-H, `/CIDToGIDMap /Identity`) —
+/// but the subsetter would otherwise rebuild the names for every subset, collecting all of
+/// a 60 000-glyph font's names each time (3 % of a certificate). A file that is not a plain
+/// TrueType file, or whose `post` is not version 2, is left as it is.
+fn drop_glyph_names(font: &mut [u8]) {
+    let be32 = |b: &[u8], at: usize| -> Option<u32> {
+        Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+    };
+    let Some(version) = be32(font, 0) else {
+        return;
+    };
+    if version != 0x0001_0000 && version != u32::from_be_bytes(*b"true") {
+        return;
+    }
+    let Some(count) = font
+        .get(4..6)
+        .map(|b| usize::from(u16::from_be_bytes([b[0], b[1]])))
+    else {
+        return;
+    };
+    for i in 0..count {
+        let rec = 12 + 16 * i;
+        if font.get(rec..rec + 4) != Some(b"post".as_slice()) {
+            continue;
+        }
+        let (Some(offset), Some(len)) = (be32(font, rec + 8), be32(font, rec + 12)) else {
+            return;
+        };
+        let (offset, len) = (offset as usize, len as usize);
+        let is_v2 = matches!(be32(font, offset), Some(0x0002_0000 | 0x0002_5000));
+        if !is_v2 || len < POST_HEADER || offset + POST_HEADER > font.len() {
+            return;
+        }
+        font[offset..offset + 4].copy_from_slice(&0x0003_0000u32.to_be_bytes());
+        let sum = font[offset..offset + POST_HEADER]
+            .chunks(4)
+            .filter_map(|c| c.try_into().ok().map(u32::from_be_bytes))
+            .fold(0u32, u32::wrapping_add);
+        font[rec + 4..rec + 8].copy_from_slice(&sum.to_be_bytes());
+        font[rec + 12..rec + 16].copy_from_slice(&(POST_HEADER as u32).to_be_bytes());
+        return;
+    }
+}
+
+/// Bytes of a `post` table's fixed header (all of a version 3 table).
+const POST_HEADER: usize = 32;
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
@@ -348,6 +399,51 @@ mod tests {
                 y_max: r.3,
             };
             assert_eq!(unpack_bbox(pack_bbox(rect)), rect);
+        }
+    }
+
+    /// The `post` table of every loaded face is version 3 and 32 bytes, its header values
+    /// (underline, italic angle, fixed pitch) are those of the file, and a subset for the PDF
+    /// carries a 32-byte `post` too.
+    #[test]
+    fn glyph_names_are_dropped_at_load_and_nothing_else_changes() {
+        let db = FontDb::shared().unwrap();
+        let post_of = |font: &[u8]| -> (usize, Vec<u8>) {
+            let face = ttf_parser::RawFace::parse(font, 0).unwrap();
+            let t = face.table(ttf_parser::Tag::from_bytes(b"post")).unwrap();
+            (t.len(), t.to_vec())
+        };
+        let mut had_names = 0;
+        for i in 0..db.len() {
+            let f = db.get(i as FontId);
+            let file = std::fs::read(db.dir().join(&f.file)).unwrap();
+            let (orig_len, orig) = post_of(&file);
+            had_names += usize::from(orig[..4] == [0, 2, 0, 0]);
+            let (len, now) = post_of(f.data());
+            assert_eq!(len, POST_HEADER, "{}", f.id);
+            assert_eq!(&now[..4], &[0, 3, 0, 0], "{}", f.id);
+            assert!(orig_len >= POST_HEADER, "{}", f.id);
+            assert_eq!(&now[4..], &orig[4..POST_HEADER], "{}: header kept", f.id);
+            let a = ttf_parser::Face::parse(&file, 0).unwrap();
+            let b = f.face();
+            assert_eq!(a.underline_metrics(), b.underline_metrics(), "{}", f.id);
+            assert_eq!(a.italic_angle(), b.italic_angle(), "{}", f.id);
+            assert_eq!(a.is_monospaced(), b.is_monospaced(), "{}", f.id);
+            assert_eq!(a.number_of_glyphs(), b.number_of_glyphs(), "{}", f.id);
+
+            let mut remap = subsetter::GlyphRemapper::new();
+            for g in [0u16, 1, 100, b.number_of_glyphs() - 1] {
+                remap.remap(g);
+            }
+            let sub = subsetter::subset(f.data(), 0, &remap).unwrap();
+            assert_eq!(post_of(&sub).0, POST_HEADER, "{}: the subset's post", f.id);
+        }
+        assert!(had_names > 0, "IPAmj Mincho ships a version 2 post table");
+        // Not a font, a short file, a collection: left alone, no panic.
+        for mut junk in [vec![], vec![0, 1, 0, 0, 0, 9], b"ttcf\0\0\0\0".to_vec()] {
+            let before = junk.clone();
+            drop_glyph_names(&mut junk);
+            assert_eq!(junk, before);
         }
     }
 }
