@@ -1265,7 +1265,7 @@ fn num(o: &mut Vec<u8>, v: f32, dec: u32) {
     if frac != 0 {
         o.push(b'.');
         let mut digits = dec;
-        while frac % 10 == 0 {
+        while frac.is_multiple_of(10) {
             frac /= 10;
             digits -= 1;
         }

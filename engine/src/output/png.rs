@@ -431,7 +431,11 @@ mod tests {
             *v = ((i * 37 + i / w * 11) % 256) as u8;
         }
         for (i, v) in p.plane_mut(Ink::Red).iter_mut().enumerate() {
-            *v = if (i / w) % 3 == 0 { (i % 256) as u8 } else { 0 };
+            *v = if (i / w).is_multiple_of(3) {
+                (i % 256) as u8
+            } else {
+                0
+            };
         }
         for color in [ColorMode::Gray, ColorMode::Rgb, ColorMode::Mono] {
             let opts = PngOptions {

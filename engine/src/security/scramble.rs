@@ -45,9 +45,9 @@
 
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
+use chacha20::cipher::{KeyIvInit, StreamCipher};
+use chacha20::ChaCha20;
 use hmac::{Hmac, Mac};
-use rand_chacha::ChaCha20Rng;
-use rand_core::{RngCore, SeedableRng};
 use sha2::Sha256;
 
 use super::print::SecurityPrint;
@@ -287,7 +287,7 @@ impl Grid {
     pub fn fit(area: Rect) -> Result<Grid> {
         let n = |mm: f32| {
             let n = ((mm - 2.0 * QUIET_MM) / MODULE_MM).floor().max(0.0) as u32;
-            if n % 2 == 0 {
+            if n.is_multiple_of(2) {
                 n.saturating_sub(1)
             } else {
                 n
@@ -298,7 +298,7 @@ impl Grid {
 
     /// A grid of `cols × rows` modules (odd, at least 113 × 33).
     pub fn new(cols: u32, rows: u32) -> Result<Grid> {
-        if cols % 2 == 0 || rows % 2 == 0 || cols < MIN_COLS || rows < MIN_ROWS {
+        if cols.is_multiple_of(2) || rows.is_multiple_of(2) || cols < MIN_COLS || rows < MIN_ROWS {
             return Err(Error::input(
                 "security.back.scramble_mm",
                 format!(
@@ -330,10 +330,10 @@ impl Grid {
             return Cell::Fixed(if d == 2 { 0 } else { 3 });
         }
         if r == 0 || r == h - 1 {
-            return Cell::Fixed(if (c - 8) % 2 == 0 { 3 } else { 0 });
+            return Cell::Fixed(if (c - 8).is_multiple_of(2) { 3 } else { 0 });
         }
         if c == 0 || c == w - 1 {
-            return Cell::Fixed(if (r - 8) % 2 == 0 { 3 } else { 0 });
+            return Cell::Fixed(if (r - 8).is_multiple_of(2) { 3 } else { 0 });
         }
         if r == 1 || r == h - 2 {
             return Cell::Fixed(((c - 8) % 4) as u8);
@@ -484,19 +484,31 @@ struct Keyed {
     words: Words,
 }
 
-/// The rest of the ChaCha20 stream as little-endian `u64` words (the same words `next_u64`
-/// returns), read from a block of the stream at a time.
+/// The ChaCha20 key stream (nonce 0, from block 0) as little-endian `u64` words, a 2 KB
+/// block of the stream at a time: the words `rand_chacha`'s `ChaCha20Rng::from_seed(key)`
+/// gives with `next_u64` (its 64-bit block counter and the IETF cipher's 32-bit one agree
+/// for the first 256 GB). The `chacha20` crate computes them with AVX-512 where the CPU has
+/// it, twice as fast as `rand_chacha`'s AVX2: 13 % of a certificate.
 struct Words {
-    rng: ChaCha20Rng,
+    cipher: ChaCha20,
     buf: [u8; 2048],
     at: usize,
 }
 
 impl Words {
+    fn new(key: &[u8; 32]) -> Words {
+        Words {
+            cipher: ChaCha20::new(key.into(), &[0u8; 12].into()),
+            buf: [0; 2048],
+            at: 2048,
+        }
+    }
+
     #[inline]
     fn next(&mut self) -> u64 {
         if self.at + 8 > self.buf.len() {
-            self.rng.fill_bytes(&mut self.buf);
+            self.buf.fill(0);
+            self.cipher.apply_keystream(&mut self.buf);
             self.at = 0;
         }
         let mut w = [0u8; 8];
@@ -507,20 +519,12 @@ impl Words {
 }
 
 fn keyed(key: &[u8; 32], n: usize, p: usize) -> Keyed {
-    let mut rng = ChaCha20Rng::from_seed(*key);
-    let invert = (0..n.div_ceil(64)).map(|_| rng.next_u64()).collect();
+    let mut words = Words::new(key);
+    let invert = (0..n.div_ceil(64)).map(|_| words.next()).collect();
     let pad = (0..(n - p.min(n)).div_ceil(32))
-        .map(|_| rng.next_u64())
+        .map(|_| words.next())
         .collect();
-    Keyed {
-        invert,
-        pad,
-        words: Words {
-            rng,
-            buf: [0; 2048],
-            at: 2048,
-        },
-    }
+    Keyed { invert, pad, words }
 }
 
 impl Keyed {

@@ -52,7 +52,7 @@ fn decode_payload(text: &str) -> Option<Vec<u8>> {
     if t.is_empty() {
         return None;
     }
-    if t.len() % 2 == 0 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if t.len().is_multiple_of(2) && t.bytes().all(|b| b.is_ascii_hexdigit()) {
         return (0..t.len())
             .step_by(2)
             .map(|i| u8::from_str_radix(&t[i..i + 2], 16).ok())
