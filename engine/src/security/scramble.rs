@@ -441,6 +441,17 @@ impl Layout {
         }
     }
 
+    /// Puts `data` (in data order, as [`Layout::gather`] returns it) into the data modules of
+    /// a whole grid's levels.
+    fn scatter(&self, data: &[u8], levels: &mut [u8]) {
+        let mut from = 0;
+        for &(start, len) in &self.runs {
+            let (a, l) = (start as usize, len as usize);
+            levels[a..a + l].copy_from_slice(&data[from..from + l]);
+            from += l;
+        }
+    }
+
     /// The data modules of a whole grid's levels, in data order.
     fn gather(&self, levels: &[u8]) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.data);
@@ -646,12 +657,7 @@ pub fn encode(img: &LevelImage, grid: &Grid, key: &[u8; 32]) -> Result<Vec<u8>> 
             out[at as usize] = 3;
         }
     }
-    let mut from = 0;
-    for &(start, len) in &layout.runs {
-        let (a, l) = (start as usize, len as usize);
-        out[a..a + l].copy_from_slice(&data[from..from + l]);
-        from += l;
-    }
+    layout.scatter(&data, &mut out);
     Ok(out)
 }
 

@@ -118,28 +118,69 @@ const MASKS: [MaskPattern; 8] = [
 /// 1:1:3:1:1 patterns with four light modules on one side (40 each), N4 the dark share's
 /// distance from 50 % (10 per whole 5 %). Symbols up to [`BITS_MAX`] modules a side (version
 /// 10; a certificate's code is version 6) are scored a row or column at a time as bits
-/// ([`penalty_bits`]); larger ones line by line.
+/// ([`penalty_bits`]); larger ones module by module ([`penalty_modules`]).
 fn penalty(dark: &[bool], n: usize) -> u32 {
     if n <= BITS_MAX && dark.len() >= n * n {
-        return penalty_bits(dark, n);
+        penalty_bits(dark, n)
+    } else {
+        penalty_modules(dark, n)
     }
-    let mut score = 0u32;
-    let mut line = vec![false; n];
-    for y in 0..n {
-        score += line_penalty(&dark[y * n..(y + 1) * n]);
-        for (x, m) in line.iter_mut().enumerate() {
-            *m = dark[x * n + y];
+}
+
+/// The penalty as ISO/IEC 18004 words it, module by module: symbols larger than
+/// [`BITS_MAX`], and the oracle of [`penalty_bits`] in the tests.
+fn penalty_modules(dark: &[bool], n: usize) -> u32 {
+    let at = |x: usize, y: usize, vertical: bool| {
+        if vertical {
+            dark[x * n + y]
+        } else {
+            dark[y * n + x]
         }
-        score += line_penalty(&line);
+    };
+    let mut score = 0u32;
+    for vertical in [false, true] {
+        for y in 0..n {
+            // N1: runs along the line.
+            let mut run = 1;
+            for x in 1..n {
+                if at(x, y, vertical) == at(x - 1, y, vertical) {
+                    run += 1;
+                } else {
+                    if run >= 5 {
+                        score += 3 + (run - 5);
+                    }
+                    run = 1;
+                }
+            }
+            if run >= 5 {
+                score += 3 + (run - 5);
+            }
+            // N3: dark-light-dark-dark-dark-light-dark with four light modules before or after
+            // (outside the symbol counts as light).
+            let light = |x: isize| x < 0 || x >= n as isize || !at(x as usize, y, vertical);
+            for x in 0..n.saturating_sub(6) {
+                let p = |i: usize| at(x + i, y, vertical);
+                if p(0) && !p(1) && p(2) && p(3) && p(4) && !p(5) && p(6) {
+                    let xi = x as isize;
+                    let before = (1..=4).all(|k| light(xi - k));
+                    let after = (7..=10).all(|k| light(xi + k));
+                    if before || after {
+                        score += 40;
+                    }
+                }
+            }
+        }
     }
-    // N2: 2×2 blocks. Without branches (as N1 below): on a symbol's noise-like modules a
-    // branch on each comparison mispredicts half the time.
-    for (r0, r1) in dark
-        .chunks_exact(n.max(1))
-        .zip(dark.chunks_exact(n.max(1)).skip(1))
-    {
-        for (a, b) in r0.windows(2).zip(r1.windows(2)) {
-            score += 3 * u32::from((a[0] == a[1]) & (b[0] == a[0]) & (b[1] == a[0]));
+    // N2: 2×2 blocks.
+    for y in 0..n.saturating_sub(1) {
+        for x in 0..n - 1 {
+            let c = dark[y * n + x];
+            if dark[y * n + x + 1] == c
+                && dark[(y + 1) * n + x] == c
+                && dark[(y + 1) * n + x + 1] == c
+            {
+                score += 3;
+            }
         }
     }
     score + balance_penalty(dark, n)
@@ -204,34 +245,6 @@ fn line_penalty_bits(line: u64, n: usize) -> u32 {
     score
 }
 
-/// N1 and N3 of one row or column.
-fn line_penalty(line: &[bool]) -> u32 {
-    let mut score = 0u32;
-    // N1: runs along the line.
-    let mut run = 1u32;
-    for w in line.windows(2) {
-        let same = w[0] == w[1];
-        score += if !same && run >= 5 { run - 2 } else { 0 };
-        run = if same { run + 1 } else { 1 };
-    }
-    if run >= 5 {
-        score += 3 + (run - 5);
-    }
-    // N3: dark-light-dark-dark-dark-light-dark with four light modules before or after
-    // (outside the symbol counts as light). A 15-module window slides over the line padded
-    // with four light modules at each end: 4 before, the 7 of the pattern, 4 after.
-    const PATTERN: u32 = 0b101_1101;
-    let mut win = 0u32;
-    let padded = [false; 4].iter().chain(line).chain(&[false; 4]).enumerate();
-    for (e, m) in padded {
-        win = ((win << 1) | u32::from(*m)) & 0x7fff;
-        if e >= 14 && (win >> 4) & 0x7f == PATTERN && (win >> 11 == 0 || win & 0xf == 0) {
-            score += 40;
-        }
-    }
-    score
-}
-
 /// Every QR code found in a grey image (`w`×`h`, row-major, 0 = black), as raw payload bytes.
 pub fn decode_codes(w: usize, h: usize, grey: &[u8]) -> Vec<Vec<u8>> {
     if grey.len() < w * h || w == 0 || h == 0 {
@@ -252,66 +265,32 @@ pub fn decode_codes(w: usize, h: usize, grey: &[u8]) -> Vec<Vec<u8>> {
 mod tests {
     use super::*;
 
-    /// The penalty as ISO/IEC 18004 words it, module by module: the oracle of [`penalty`].
-    fn penalty_reference(dark: &[bool], n: usize) -> u32 {
-        let at = |x: usize, y: usize, vertical: bool| {
-            if vertical {
-                dark[x * n + y]
-            } else {
-                dark[y * n + x]
-            }
-        };
+    /// N1 and N3 of one row or column, a module at a time: the oracle of
+    /// [`line_penalty_bits`].
+    fn line_penalty(line: &[bool]) -> u32 {
         let mut score = 0u32;
-        for vertical in [false, true] {
-            for y in 0..n {
-                // N1: runs along the line.
-                let mut run = 1;
-                for x in 1..n {
-                    if at(x, y, vertical) == at(x - 1, y, vertical) {
-                        run += 1;
-                    } else {
-                        if run >= 5 {
-                            score += 3 + (run - 5);
-                        }
-                        run = 1;
-                    }
-                }
-                if run >= 5 {
-                    score += 3 + (run - 5);
-                }
-                // N3: dark-light-dark-dark-dark-light-dark with four light modules before or after
-                // (outside the symbol counts as light).
-                let light = |x: isize| x < 0 || x >= n as isize || !at(x as usize, y, vertical);
-                for x in 0..n.saturating_sub(6) {
-                    let p = |i: usize| at(x + i, y, vertical);
-                    if p(0) && !p(1) && p(2) && p(3) && p(4) && !p(5) && p(6) {
-                        let xi = x as isize;
-                        let before = (1..=4).all(|k| light(xi - k));
-                        let after = (7..=10).all(|k| light(xi + k));
-                        if before || after {
-                            score += 40;
-                        }
-                    }
-                }
+        // N1: runs along the line.
+        let mut run = 1u32;
+        for w in line.windows(2) {
+            let same = w[0] == w[1];
+            score += if !same && run >= 5 { run - 2 } else { 0 };
+            run = if same { run + 1 } else { 1 };
+        }
+        if run >= 5 {
+            score += 3 + (run - 5);
+        }
+        // N3: dark-light-dark-dark-dark-light-dark with four light modules before or after
+        // (outside the symbol counts as light). A 15-module window slides over the line padded
+        // with four light modules at each end: 4 before, the 7 of the pattern, 4 after.
+        const PATTERN: u32 = 0b101_1101;
+        let mut win = 0u32;
+        let padded = [false; 4].iter().chain(line).chain(&[false; 4]).enumerate();
+        for (e, m) in padded {
+            win = ((win << 1) | u32::from(*m)) & 0x7fff;
+            if e >= 14 && (win >> 4) & 0x7f == PATTERN && (win >> 11 == 0 || win & 0xf == 0) {
+                score += 40;
             }
         }
-        // N2: 2×2 blocks.
-        for y in 0..n.saturating_sub(1) {
-            for x in 0..n - 1 {
-                let c = dark[y * n + x];
-                if dark[y * n + x + 1] == c
-                    && dark[(y + 1) * n + x] == c
-                    && dark[(y + 1) * n + x + 1] == c
-                {
-                    score += 3;
-                }
-            }
-        }
-        // N4: balance.
-        let d = dark.iter().filter(|d| **d).count();
-        let total = (n * n).max(1);
-        let pct = (d * 100) / total;
-        score += 10 * (pct.abs_diff(50) / 5) as u32;
         score
     }
 
@@ -398,7 +377,7 @@ mod tests {
                     .collect();
                 assert_eq!(
                     penalty(&dark, n),
-                    penalty_reference(&dark, n),
+                    penalty_modules(&dark, n),
                     "n {n} round {round}"
                 );
                 if n <= BITS_MAX {
